@@ -1,0 +1,39 @@
+"""The story item every spider yields and every feed line holds.
+
+A dataclass handled through ``itemadapter``. Fields after ``extraction`` are
+private working data for the pipelines; they are not exported (see
+``FEED_EXPORT_FIELDS`` in settings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+# Extraction paths, best first: the site's own selectors, page metadata
+# (JSON-LD / Open Graph), generic main-text extraction.
+EXTRACTION_SITE = "site"
+EXTRACTION_METADATA = "metadata"
+EXTRACTION_GENERIC = "generic"
+
+
+@dataclass
+class Article:
+    url: str
+    story_id: str | None = None
+    title: str | None = None
+    published: str | None = None  # ISO 8601, e.g. 2026-02-12T09:41:00
+    provider: str | None = None
+    author: str | None = None
+    category: str | None = None
+    tags: list[str] = field(default_factory=list)
+    language: str | None = None
+    body: str = ""  # paragraphs separated by a blank line
+    source: str = ""  # spider / site name, e.g. "menafn"
+    crawled_at: str | None = None
+    http_status: int | None = None
+    extraction: str | None = None  # site | metadata | generic
+    # -- private, not exported -------------------------------------------
+    html: str | None = field(default=None, repr=False)  # raw page, for shell detection
+
+
+EXPORT_FIELDS: list[str] = [f.name for f in fields(Article) if f.name != "html"]
