@@ -1,0 +1,1 @@
+"""Turning a fetched page into an ``Article``: site selectors, then page metadata, then generic text."""
