@@ -1,1 +1,128 @@
-"""Turning a fetched page into an ``Article``: site selectors, then page metadata, then generic text."""
+"""Turning a fetched page into an ``Article``: site selectors, then page metadata, then generic text.
+
+Each field falls back on its own: a redesign that breaks the body selector
+still leaves the title and date to the page metadata, and a page with no
+known layout still gives its main text. ``Article.extraction`` names the path
+that produced the body. Bad input (garbage, empty, binary) gives an Article
+with an empty body, never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import lxml.html
+from parsel import Selector
+
+from newscrawl.cleaning.document import split_paragraphs
+from newscrawl.cleaning.text import match_key, normalize_space, word_tokens
+from newscrawl.extract.blocks import text_blocks
+from newscrawl.extract.generic import generic_paragraphs
+from newscrawl.extract.menafn import Menafn
+from newscrawl.extract.metadata import PageMetadata, page_metadata, strip_title_suffix
+from newscrawl.extract.site import GenericSite, Site, SiteFields, noise_elements
+from newscrawl.items import EXTRACTION_GENERIC, EXTRACTION_METADATA, EXTRACTION_SITE, Article
+
+__all__ = ["SITES", "extract_article", "site_for"]
+
+SITES: dict[str, Site] = {site.name: site for site in (Menafn(),)}
+_GENERIC = GenericSite()
+# Characters lxml refuses (NUL, C0 controls other than tab/newline/CR).
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_TRUNCATED_RE = re.compile(r"(?:\.\.\.|\u2026|\[\.\.\.\])\s*$")
+_MIN_METADATA_WORDS = 40
+
+
+def site_for(url: str, site: str | None = None) -> Site:
+    """The extractor for ``site`` by name, else by the URL's host; the generic one when unknown."""
+    if site:
+        return SITES.get(site, _GENERIC)
+    try:
+        host = urlsplit(url or "").hostname or ""
+    except ValueError:
+        host = ""
+    return next((s for s in SITES.values() if s.serves(host)), _GENERIC)
+
+
+def _parse(html: str) -> Selector:
+    text = _CONTROL_RE.sub("", html or "")
+    try:
+        return Selector(text=text or "<html></html>")
+    except (ValueError, TypeError):  # lxml refusing the document outright
+        return Selector(text="<html></html>")
+
+
+def _metadata_body(meta: PageMetadata) -> list[str]:
+    """JSON-LD ``articleBody`` as paragraphs; it may be plain text or an HTML fragment."""
+    raw = meta.body or ""
+    if "<" in raw and ">" in raw:
+        paragraphs = text_blocks(_parse(raw).root)
+    else:
+        paragraphs = [normalize_space(p) for p in split_paragraphs(raw)]
+    return [p for p in paragraphs if p]
+
+
+def _looks_truncated(paragraphs: list[str], meta: PageMetadata) -> bool:
+    """A teaser rather than the story: short, ending in an ellipsis, or just the description."""
+    text = " ".join(paragraphs)
+    return (len(word_tokens(text)) < _MIN_METADATA_WORDS or bool(_TRUNCATED_RE.search(text))
+            or normalize_space(text) == (meta.description or ""))
+
+
+def _without_leading_title(body: list[str], title: str | None) -> list[str]:
+    """Fallback extractors often start with the headline; the feed has it as ``title``."""
+    key = match_key(title or "")
+    while body and key and match_key(body[0]) == key:
+        body = body[1:]
+    return body
+
+
+def _body(sel: Selector, fields: SiteFields, meta: PageMetadata, noise: set, url: str):
+    """(paragraphs, extraction path): site body, else metadata body, else generic text."""
+    if fields.body:
+        return fields.body, EXTRACTION_SITE
+    for el in noise:  # the site's chrome must not reach the fallbacks (tails are kept)
+        if el.getparent() is not None:
+            el.drop_tree()
+    metadata = _metadata_body(meta)
+    if metadata and not _looks_truncated(metadata, meta):
+        return metadata, EXTRACTION_METADATA
+    generic = generic_paragraphs(lxml.html.tostring(sel.root, encoding="unicode"), url)
+    if len(word_tokens(" ".join(generic))) > len(word_tokens(" ".join(metadata))):
+        return generic, EXTRACTION_GENERIC
+    if metadata:
+        return metadata, EXTRACTION_METADATA
+    return [], None
+
+
+def extract_article(url: str, html: str, *, http_status: int | None = None, site: str | None = None) -> Article:
+    """An ``Article`` from a fetched page; fields the page lacks stay None/empty."""
+    extractor = site_for(url, site)
+    sel = _parse(html if isinstance(html, str) else "")
+    meta = page_metadata(sel)
+    layout = extractor.layout_for(sel)
+    noise = noise_elements(sel, extractor.noise_queries(layout))
+    fields = layout.read(sel, noise) if layout else SiteFields()
+    canonical = extractor.canonical_url(url or "")
+    body, path = _body(sel, fields, meta, noise, canonical)
+    title = fields.title or meta.title or strip_title_suffix(meta.page_title, (*extractor.site_names, meta.site_name))
+    if path != EXTRACTION_SITE:
+        body = _without_leading_title(body, title)
+        path = path if body else None
+    return Article(
+        url=canonical,
+        story_id=extractor.story_id(url or "", (meta.canonical_url,), body),
+        title=title,
+        published=fields.published or meta.published,
+        provider=fields.provider or extractor.provider_from_body(body) or meta.publisher,
+        author=fields.author or meta.author,
+        category=fields.category or meta.category,
+        tags=fields.tags or meta.tags,
+        language=meta.language,
+        body="\n\n".join(body),
+        source=extractor.name,
+        http_status=http_status,
+        extraction=path,
+        html=html if isinstance(html, str) else None,
+    )

@@ -1,0 +1,154 @@
+"""Site extractors: one ``SiteLayout`` per markup version, selectors as class attributes.
+
+As in Fundus' publisher parsers, a layout is data (which selector gives which
+field) plus a shared reading routine, so a redesign is a new class beside the
+old one rather than edits to a working one. A ``Site`` groups its layouts with
+what holds for every version: its hosts, the chrome that is never article
+text (``noise``), and how it spells titles and providers.
+
+A query is CSS (``::attr(x)`` allowed) unless it starts with ``/``, ``./`` or
+``(``, then it is XPath.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from lxml import etree
+from parsel import Selector, SelectorList
+
+from newscrawl.extract.blocks import element_text, text_blocks
+from newscrawl.extract.dates import normalize_date
+from newscrawl.extract.metadata import clean_value, split_tags
+
+
+def select(sel: Selector, query: str) -> SelectorList:
+    """Run one query, CSS or XPath by its first characters."""
+    if query.startswith(("/", "./", "(")):
+        return sel.xpath(query)
+    return sel.css(query)
+
+
+def node_text(node: Selector) -> str | None:
+    """Visible text of a selected element, or the selected attribute/text value."""
+    root = node.root
+    if isinstance(root, str):
+        return clean_value(root)
+    if isinstance(root, etree._Element):
+        return clean_value(element_text(root))
+    return None
+
+
+def first_text(sel: Selector, queries: Sequence[str]) -> str | None:
+    """Text of the first element any query matches that has text."""
+    for query in queries:
+        for node in select(sel, query):
+            text = node_text(node)
+            if text:
+                return text
+    return None
+
+
+def noise_elements(sel: Selector, queries: Sequence[str]) -> set[etree._Element]:
+    """The elements the noise queries select (attribute/text matches are ignored)."""
+    found: set[etree._Element] = set()
+    for query in queries:
+        found.update(n.root for n in select(sel, query) if isinstance(n.root, etree._Element))
+    return found
+
+
+@dataclass
+class SiteFields:
+    """What a site layout read; None / empty where its selectors found nothing."""
+
+    title: str | None = None
+    published: str | None = None
+    author: str | None = None
+    provider: str | None = None
+    category: str | None = None
+    tags: list[str] = field(default_factory=list)
+    body: list[str] = field(default_factory=list)
+
+
+class SiteLayout:
+    """One version of a site's story markup. Subclasses set the selector tuples."""
+
+    detect: ClassVar[tuple[str, ...]] = ()  # any match: the page uses this layout
+    title: ClassVar[tuple[str, ...]] = ()
+    published: ClassVar[tuple[str, ...]] = ()
+    author: ClassVar[tuple[str, ...]] = ()
+    provider: ClassVar[tuple[str, ...]] = ()
+    category: ClassVar[tuple[str, ...]] = ()
+    tags: ClassVar[tuple[str, ...]] = ()
+    body: ClassVar[tuple[str, ...]] = ()  # containers; the first with text gives the paragraphs
+    noise: ClassVar[tuple[str, ...]] = ()  # never text, not even inside the body container
+
+    @classmethod
+    def matches(cls, sel: Selector) -> bool:
+        return any(select(sel, q) for q in cls.detect)
+
+    @classmethod
+    def read(cls, sel: Selector, noise: set[etree._Element]) -> SiteFields:
+        """Every field this layout's selectors find; ``noise`` elements are skipped in the body."""
+        body: list[str] = []
+        for query in cls.body:
+            for node in select(sel, query):
+                if isinstance(node.root, etree._Element):
+                    body = text_blocks(node.root, exclude=noise)
+                    if body:
+                        break
+            if body:
+                break
+        published = None
+        for query in cls.published:
+            published = next((d for d in (normalize_date(node_text(n)) for n in select(sel, query)) if d), None)
+            if published:
+                break
+        return SiteFields(
+            title=first_text(sel, cls.title),
+            published=published,
+            author=first_text(sel, cls.author),
+            provider=first_text(sel, cls.provider),
+            category=first_text(sel, cls.category),
+            tags=split_tags(first_text(sel, cls.tags)),
+            body=body,
+        )
+
+
+class Site:
+    """A publisher: its hosts, its layouts (newest first) and what holds across them."""
+
+    name: ClassVar[str] = ""
+    hosts: ClassVar[tuple[str, ...]] = ()
+    layouts: ClassVar[tuple[type[SiteLayout], ...]] = ()
+    noise: ClassVar[tuple[str, ...]] = ()  # removed before metadata / generic fallbacks too
+    site_names: ClassVar[tuple[str, ...]] = ()  # as they appear in "<title> | Site" suffixes
+
+    def serves(self, host: str) -> bool:
+        host = host.lower().rstrip(".")
+        return any(host == h or host.endswith("." + h) for h in self.hosts)
+
+    def layout_for(self, sel: Selector) -> type[SiteLayout] | None:
+        return next((layout for layout in self.layouts if layout.matches(sel)), None)
+
+    def noise_queries(self, layout: type[SiteLayout] | None) -> tuple[str, ...]:
+        return self.noise + (layout.noise if layout else ())
+
+    def canonical_url(self, url: str) -> str:
+        return url.strip()
+
+    def story_id(self, url: str, candidates: Sequence[str | None], body: Sequence[str]) -> str | None:
+        """The site's id for the story, from its URL or other known URLs of the page."""
+        return None
+
+    def provider_from_body(self, body: Sequence[str]) -> str | None:
+        """The provider when the site names it in the text itself (a dateline)."""
+        return None
+
+
+class GenericSite(Site):
+    """Any site without its own extractor: metadata and generic text only."""
+
+    name = ""
