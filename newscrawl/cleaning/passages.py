@@ -1,0 +1,150 @@
+"""Drop passages repeated inside one article, keeping the first occurrence in order.
+
+Captures repeat text: the whole body twice or three times, paragraphs 2..N a
+second time, a block mid-article, a line printed twice, a truncated copy of a
+long paragraph. Real articles repeat text too, and those repeats are the
+story: interview questions asked of each guest, "Buy now" under every
+product, the same spec list for two models, "Photo" captions. The line drawn:
+
+- a repeated block (two or more paragraphs repeated in the same order) that
+  holds a *long* paragraph (``LONG_WORDS``: prose, not a label, list item or
+  question) is an artefact, every paragraph of it;
+- a lone repeated paragraph is one when it is longer still (``ALONE_WORDS``:
+  pull quotes, embedded tweets and interview questions repeat legitimately
+  and run shorter);
+- any line printed twice in a row is one;
+- other repeats stay.
+
+Matching ignores case, spacing and punctuation (``text.match_key``): exact
+matches by hash. Near matches (one changed word, a truncated copy) are
+looked for only against long paragraphs, among those sharing their first or
+last words, so the common case stays a dict lookup per paragraph.
+"""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+
+from newscrawl.cleaning.document import Document, Rejection
+from newscrawl.cleaning.text import match_key
+
+LONG_WORDS = 20  # a repeated block (2+ paragraphs) holding a paragraph this long is an artefact
+ALONE_WORDS = 30  # a lone repeated paragraph must be this long (pull quotes and questions run shorter)
+NEAR_MIN_WORDS = 10  # shorter paragraphs match exactly or not at all
+NEAR_RATIO = 0.9  # word-sequence similarity of a near repeat (one word changed in ten)
+EDGE_WORDS = 5  # first/last words used to find near-repeat candidates
+
+
+def find_twins(keys: list[str]) -> list[list[int]]:
+    """For each paragraph key, the earlier paragraphs it repeats (empty: none), oldest first."""
+    twins: list[list[int]] = [[] for _ in keys]
+    seen: dict[str, list[int]] = {}
+    tokens: dict[int, list[str]] = {}
+    starts: dict[tuple[str, ...], int] = {}
+    ends: dict[tuple[str, ...], int] = {}
+    for i, key in enumerate(keys):
+        if not key:
+            continue  # punctuation-only separators ("* * *") are never repeats
+        earlier = seen.get(key)
+        if earlier is not None:
+            twins[i] = list(earlier)
+            earlier.append(i)
+            continue
+        seen[key] = [i]
+        words = key.split()
+        if len(words) < NEAR_MIN_WORDS:
+            continue
+        j = _near_twin(words, tokens, starts, ends)
+        if j is not None:
+            twins[i] = [j]
+            seen[key] = [j, i]  # later exact copies of this variant repeat the original too
+        elif len(words) >= LONG_WORDS:
+            tokens[i] = words
+            starts.setdefault(tuple(words[:EDGE_WORDS]), i)
+            ends.setdefault(tuple(words[-EDGE_WORDS:]), i)
+    return twins
+
+
+def _near_twin(words, tokens, starts, ends) -> int | None:
+    candidates = {starts.get(tuple(words[:EDGE_WORDS])), ends.get(tuple(words[-EDGE_WORDS:]))}
+    for j in sorted(c for c in candidates if c is not None):
+        if is_near_repeat(words, tokens[j]):
+            return j
+    return None
+
+
+def is_near_repeat(words: list[str], original: list[str]) -> bool:
+    """A truncated copy (cut at either end, maybe mid-word) or a copy with a word or two changed."""
+    n = len(words)
+    if n < len(original):
+        if original[: n - 1] == words[:-1] and original[n - 1].startswith(words[-1]):
+            return True
+        if original[len(original) - n + 1:] == words[1:] and original[len(original) - n].endswith(words[0]):
+            return True
+    return SequenceMatcher(None, words, original, autojunk=False).ratio() >= NEAR_RATIO
+
+
+def repeated(paragraphs: list[str]) -> list[bool]:
+    """Which paragraphs to drop as repeats (see the module doc for the rule).
+
+    Decided again on what is kept until nothing more goes: dropping a copy can
+    make two survivors adjacent or aligned, and a second cleaning must find
+    nothing left to do.
+    """
+    keys = [match_key(p) for p in paragraphs]
+    alive = list(range(len(keys)))
+    while True:
+        drop = _drop_once([keys[i] for i in alive])
+        if not any(drop):
+            break
+        alive = [i for i, d in zip(alive, drop) if not d]
+    kept = set(alive)
+    return [i not in kept for i in range(len(keys))]
+
+
+def _drop_once(keys: list[str]) -> list[bool]:
+    twins = find_twins(keys)
+    lengths = [len(k.split()) for k in keys]
+    n = len(keys)
+    artefact = [False] * n
+    i = 0
+    while i < n:
+        if not twins[i]:
+            i += 1
+            continue
+        # Extend over the run of repeats whose originals are consecutive too: one repeated block.
+        j, origins = i, set(twins[i])
+        while j + 1 < n:
+            follow = {t + 1 for t in origins}.intersection(twins[j + 1])
+            if not follow:
+                break
+            j, origins = j + 1, follow
+        longest = max(max(lengths[k], lengths[twins[k][0]]) for k in range(i, j + 1))
+        if longest >= (LONG_WORDS if j > i else ALONE_WORDS):
+            artefact[i:j + 1] = [True] * (j + 1 - i)
+        i = j + 1
+
+    drop = [False] * n
+    last_kept = None
+    for i, twin in enumerate(twins):
+        if twin and (artefact[i] or (last_kept is not None and keys[last_kept] == keys[i])):
+            drop[i] = True
+        else:
+            last_kept = i
+    return drop
+
+
+class RepeatedPassageFilter:
+    """Step "passages": drop paragraphs and runs of paragraphs repeated inside one article."""
+
+    name = "passages"
+
+    def __call__(self, doc: Document) -> Rejection | None:
+        if len(doc.paragraphs) < 2:
+            return None
+        drop = repeated(doc.paragraphs)
+        n = sum(drop)
+        if n:
+            doc.paragraphs = [p for p, d in zip(doc.paragraphs, drop) if not d]
+            doc.removed["repeated_passage"] += n
+        return None

@@ -1,0 +1,152 @@
+"""Error shells and bot challenges are dropped with their reason; stories keep every sentence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newscrawl.cleaning.document import Document, split_paragraphs
+from newscrawl.cleaning.rules import rules_from_settings
+from newscrawl.cleaning.shells import EmptyBodyFilter, ShellFilter
+
+CAPTURES = Path(__file__).parent / "fixtures" / "captures"
+SHELLS = CAPTURES / "shells"
+BODY = split_paragraphs((CAPTURES / "story_body.txt").read_text(encoding="utf-8"))
+
+EXPECTED = {  # fixture stem -> reason
+    "cloudflare_just_a_moment": "blocked",
+    "cloudflare_attention_required": "blocked",
+    "akamai_access_denied": "blocked",
+    "nginx_404": "error_shell",
+    "nginx_403": "error_shell",
+    "apache_404": "error_shell",
+    "apache_403": "error_shell",
+    "maintenance_503": "error_shell",
+    "service_unavailable_503": "error_shell",
+    "site_page_not_found": "error_shell",
+    "menafn_soft404": "error_shell",
+    "menafn_labels_and_disclaimer": "error_shell",
+    "menafn_empty_container": "error_shell",
+}
+
+
+def read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def shell_check(doc: Document):
+    return ShellFilter()(doc)
+
+
+def test_every_shell_fixture_has_an_expected_reason():
+    stems = {p.stem for p in SHELLS.iterdir()}
+    assert stems == set(EXPECTED)
+
+
+@pytest.mark.parametrize("path", sorted(SHELLS.glob("*.txt")), ids=lambda p: p.name)
+def test_shell_page_text_is_rejected_with_its_reason(path):
+    rejection = shell_check(Document.from_text(read(path)))
+    assert rejection is not None, f"{path.name} was taken for a story"
+    assert rejection.reason == EXPECTED[path.stem]
+    assert rejection.detail  # says what matched
+
+
+@pytest.mark.parametrize("path", sorted(SHELLS.glob("*.html")), ids=lambda p: p.name)
+def test_shell_page_html_alone_is_rejected_with_its_reason(path):
+    rejection = shell_check(Document(paragraphs=[], html=read(path)))
+    assert rejection is not None and rejection.reason == EXPECTED[path.stem]
+
+
+@pytest.mark.parametrize("path", sorted(SHELLS.glob("*.html")), ids=lambda p: p.name)
+def test_shell_page_html_with_its_flattened_text_is_rejected(path):
+    text = path.with_suffix(".txt")
+    doc = Document.from_text(read(text) if text.exists() else "", html=read(path))
+    rejection = shell_check(doc)
+    assert rejection is not None and rejection.reason == EXPECTED[path.stem]
+
+
+def test_detail_names_the_challenge_title_and_markup():
+    rejection = shell_check(Document(paragraphs=[], html=read(SHELLS / "cloudflare_just_a_moment.html")))
+    assert "title: Just a moment..." in rejection.detail
+    assert 'markup: id="challenge-running"' in rejection.detail
+
+
+def test_menafn_structure_visible_error_block_and_empty_story_container():
+    rejection = shell_check(Document(paragraphs=[], html=read(SHELLS / "menafn_soft404.html"), http_status=200))
+    assert rejection.reason == "error_shell"
+    assert rejection.detail == "visible #HiddenErrorDiv, empty story container"
+
+
+def test_menafn_story_page_with_hidden_error_block_is_kept_and_loses_leaked_lines():
+    html = read(CAPTURES / "menafn_article.html")
+    text = "\n".join(["403", "Sorry!!", "Error! We're sorry, but the page you were looking for doesn't exist.", *BODY])
+    doc = Document.from_text(text, html=html, http_status=200)
+    assert shell_check(doc) is None
+    assert doc.paragraphs == BODY
+    assert doc.removed["shell_line"] == 3
+
+
+def test_seed_style_capture_keeps_its_story_and_loses_the_leaked_shell_lines():
+    doc = Document.from_text(read(CAPTURES / "menafn_seed_style.txt"))
+    assert shell_check(doc) is None
+    assert "Sorry!!" not in doc.paragraphs
+    assert not any(p.startswith("Error! We") for p in doc.paragraphs)
+    assert all(p in doc.paragraphs for p in BODY[1:-1])
+    assert doc.extra["lead_shell_lines"] is True  # the boilerplate step then knows the next line is the title
+
+
+def test_a_story_quoting_error_messages_keeps_every_sentence():
+    text = read(CAPTURES / "quotes_error_message.txt")
+    doc = Document.from_text(text)
+    assert shell_check(doc) is None
+    assert doc.paragraphs == split_paragraphs(text)
+
+
+def test_a_story_quoting_a_cloudflare_block_message_is_kept():
+    quote = ("Readers abroad saw a page saying “This website is using a security service to protect itself from "
+             "online attacks” when they tried to open the ministry’s tender notices, the newspaper reported.")
+    doc = Document.from_text("\n".join(BODY[:3] + [quote] + BODY[3:]))
+    assert shell_check(doc) is None
+    assert quote in doc.paragraphs
+
+
+@pytest.mark.parametrize("status, reason", [(404, "error_shell"), (410, "error_shell"), (503, "error_shell"),
+                                            (403, "blocked"), (429, "blocked")])
+def test_an_error_status_without_a_story_is_rejected(status, reason):
+    rejection = shell_check(Document.from_text("Home\nWorld\nBusiness", http_status=status))
+    assert rejection is not None
+    assert rejection.reason == reason
+    assert f"http {status}" in rejection.detail
+
+
+def test_an_error_status_does_not_cost_a_real_story():
+    doc = Document.from_text("\n".join(BODY), http_status=404)
+    assert shell_check(doc) is None
+    assert doc.paragraphs == BODY
+
+
+def test_broken_or_odd_html_never_crashes_the_step():
+    for html in ['<?xml version="1.0" encoding="utf-8"?><html><div id="HiddenErrorDiv">x</div></html>',
+                 "<div id='HiddenErrorDiv'", "\x00\x01 entry-summary", ""]:
+        doc = Document.from_text("\n".join(BODY), html=html)
+        assert shell_check(doc) is None
+        assert doc.paragraphs == BODY
+
+
+def test_extra_shell_lines_from_settings_are_used():
+    text = "Bot wall\nPlease come back later"
+    assert shell_check(Document.from_text(text)) is None
+    rejection = ShellFilter(rules_from_settings({"blocked_lines": ["Bot wall"]}))(Document.from_text(text))
+    assert rejection is not None and rejection.reason == "blocked" and "Bot wall" in rejection.detail
+
+
+def test_empty_body_filter_reasons():
+    assert EmptyBodyFilter()(Document(paragraphs=BODY[:1])) is None
+    assert EmptyBodyFilter()(Document(paragraphs=[])).reason == "empty"
+    assert EmptyBodyFilter()(Document(paragraphs=["...", "Hi"])).reason == "empty"
+    labels_only = Document(paragraphs=[])
+    labels_only.removed["disclaimer"] += 1
+    rejection = EmptyBodyFilter()(labels_only)
+    assert rejection.reason == "error_shell"
+    assert rejection.detail.startswith("only labels/boilerplate")
