@@ -105,7 +105,7 @@ class LoopbackSite:
 
     # -- serving ------------------------------------------------------------------
     def respond(self, method: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        key = path if path in self.pages else path.split("?", 1)[0]
+        key = self._route(path)
         page = self.pages.get(key, self.not_found)
         with self._lock:
             n = self._served.get(key, 0)
@@ -119,6 +119,15 @@ class LoopbackSite:
         with self._lock:
             self.hits.append(Hit(method, path, headers, status, time.monotonic()))
         return status, out_headers, data
+
+    def _route(self, path: str) -> str:
+        """The page key for a request: exact, then without tracking ``src=`` params, then the bare path."""
+        if path in self.pages or "?" not in path:
+            return path
+        bare, query = path.split("?", 1)
+        kept = "&".join(p for p in query.split("&") if p and not p.lower().startswith("src="))
+        trimmed = f"{bare}?{kept}" if kept else bare
+        return trimmed if trimmed in self.pages else bare
 
     def _fill(self, text: str) -> str:
         return text.replace(BASE_TOKEN, self.base_url)
