@@ -1,0 +1,111 @@
+"""Whole ``scrapy crawl menafn`` runs: entry points, bounds, no network, bad arguments, repeated runs."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from scrapy.utils.project import get_project_settings
+
+from newscrawl.demo_site.server import LoopbackSite, Page
+from newscrawl.demo_site.templates import Story, story_html
+from tests.site_server import build_site, run_crawl, serve
+
+
+def last_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def test_pagination_stops_at_the_configured_page(tmp_path):
+    site = build_site(50, per_page=5, rss_items=5, rss_only=0)
+    with serve(site) as server:
+        result = run_crawl([server.url(site.listing_path)], tmp_path, "MENAFN_MAX_LISTING_PAGES=3",
+                           "MENAFN_RELATED_DEPTH=0")
+        fetched = sorted(h.path for h in server.hits if h.path.startswith("/listing/"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert fetched == [f"/listing/latest?page={p}" for p in (1, 2, 3)]
+    assert result.stats.get("newscrawl/listings/pagination_capped") == 1
+    # Every story of those three pages, and only those (right-column links not followed: depth 0).
+    assert set(result.ids) == {s.story_id for s in site.stories[:15]}
+
+
+def test_start_urls_replace_the_entry_points(tmp_path):
+    site = build_site(30, rss_items=6, rss_only=6)
+    with serve(site) as server:
+        result = run_crawl([server.url(site.rss_path)], tmp_path, "MENAFN_RELATED_DEPTH=0")
+        listings = [h for h in server.hits if h.path.startswith("/listing/")]
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert listings == []  # the default entry points (and the listing) were not used
+    assert sorted(result.ids) == sorted(s.story_id for s in site.stories[:6])
+
+
+def test_links_to_other_hosts_are_not_followed(tmp_path):
+    # "localhost" is the same server but not the start URL's host: it is off-site.
+    story = Story("1109900001", "Local-Story", "A Local Story", "2026-02-12T10:00:00", "MENAFN",
+                  ["A paragraph of text that is long enough to be a story body for this test page."])
+    other = Story("1109900002", "Other-Host-Story", "Other Host", "2026-02-12T11:00:00", "MENAFN", ["Other text."])
+    with LoopbackSite({story.path: Page(story_html(story)), other.path: Page(story_html(other))}) as server:
+        port = server.base_url.rsplit(":", 1)[1]
+        server.pages["/listing"] = Page(
+            f'<html><body><a href="{story.path}">one</a> <a href="http://localhost:{port}{other.path}">two</a></body></html>'
+        )
+        result = run_crawl([server.url("/listing")], tmp_path)
+        hosts = {h.headers.get("Host") for h in server.hits}
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.ids == [story.story_id]
+    assert hosts == {f"127.0.0.1:{port}"}
+
+
+def test_unresolvable_host_fails_promptly_with_one_line(tmp_path):
+    result = run_crawl(["http://menafn.invalid/rss/rss.aspx", "http://menafn.invalid/listing/latest"], tmp_path,
+                       fast=False, timeout=60)
+    assert result.returncode == 1
+    assert last_line(result.stderr) == (
+        "newscrawl: menafn: could not reach menafn.invalid (DNS lookup failed x2): none of the 2 start URLs could be fetched"
+    )
+    assert "Traceback" not in result.stderr
+    assert result.stats.get("retry/count", 0) == 0  # a host that never answered is not retried
+    assert result.items == []
+
+
+def test_closed_port_fails_with_one_line(tmp_path):
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = run_crawl([f"http://127.0.0.1:{port}/rss/latest.xml"], tmp_path, timeout=60)
+    assert result.returncode == 1
+    assert last_line(result.stderr).startswith("newscrawl: menafn: could not reach 127.0.0.1 (connection refused)")
+    assert "Traceback" not in result.stderr
+
+
+def test_start_urls_that_are_not_urls_are_a_clear_error(tmp_path):
+    result = run_crawl(["menafn.com/rss"], tmp_path, timeout=60)
+    assert result.returncode == 1
+    assert last_line(result.stderr) == "newscrawl: menafn: no usable start URL ('menafn.com/rss')"
+
+
+def test_entry_points_answering_errors_make_the_run_fail(tmp_path):
+    with LoopbackSite({"/robots.txt": Page("User-agent: *\n", content_type="text/plain")}) as server:
+        result = run_crawl([server.url("/rss/gone.xml")], tmp_path)
+    assert result.returncode == 1
+    assert "could not reach 127.0.0.1 (HTTP 404)" in last_line(result.stderr)
+
+
+def test_a_second_run_skips_stories_already_handled(tmp_path):
+    extensions = get_project_settings().getdict("EXTENSIONS")
+    if not any(str(name).endswith("StateLedger") for name in extensions):
+        pytest.skip("the seen-story ledger (newscrawl.state.StateLedger) is not enabled in settings.EXTENSIONS")
+    site = build_site(25, rss_items=5, rss_only=0)
+    with serve(site) as server:
+        first = run_crawl([server.url(site.listing_path)], tmp_path)
+        new = site.add_stories(3)
+        server.pages = site.render()
+        server.reset_hits()
+        second = run_crawl([server.url(site.listing_path)], tmp_path)
+        old_refetched = [s.story_id for s in site.stories if s not in new and server.count(s.path)]
+    assert first.returncode == 0 and len(first.items) == 25
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert sorted(second.ids) == sorted(s.story_id for s in new)
+    assert old_refetched == []
+    assert second.stats.get("newscrawl/stories/skipped_handled") == 25
