@@ -9,6 +9,7 @@ with an empty body, never an exception.
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from urllib.parse import urlsplit
 
@@ -16,9 +17,9 @@ import lxml.html
 from parsel import Selector
 
 from newscrawl.cleaning.document import split_paragraphs
-from newscrawl.cleaning.text import match_key, normalize_space, word_tokens
+from newscrawl.cleaning.text import normalize_space, word_tokens
 from newscrawl.extract.blocks import text_blocks
-from newscrawl.extract.generic import generic_paragraphs
+from newscrawl.extract.generic import drop_leading_title, generic_paragraphs, page_headlines
 from newscrawl.extract.menafn import Menafn
 from newscrawl.extract.metadata import PageMetadata, page_metadata, strip_title_suffix
 from newscrawl.extract.site import GenericSite, Site, SiteFields, noise_elements
@@ -54,8 +55,8 @@ def _parse(html: str) -> Selector:
 
 
 def _metadata_body(meta: PageMetadata) -> list[str]:
-    """JSON-LD ``articleBody`` as paragraphs; it may be plain text or an HTML fragment."""
-    raw = meta.body or ""
+    """JSON-LD ``articleBody`` as paragraphs; it may be plain text, entity-escaped, or an HTML fragment."""
+    raw = html_lib.unescape(meta.body or "")
     if "<" in raw and ">" in raw:
         paragraphs = text_blocks(_parse(raw).root)
     else:
@@ -70,30 +71,18 @@ def _looks_truncated(paragraphs: list[str], meta: PageMetadata) -> bool:
             or normalize_space(text) == (meta.description or ""))
 
 
-def _without_leading_title(body: list[str], title: str | None) -> list[str]:
-    """Fallback extractors often start with the headline; the feed has it as ``title``."""
-    key = match_key(title or "")
-    while body and key and match_key(body[0]) == key:
-        body = body[1:]
-    return body
-
-
-def _body(sel: Selector, fields: SiteFields, meta: PageMetadata, noise: set, url: str):
-    """(paragraphs, extraction path): site body, else metadata body, else generic text."""
-    if fields.body:
-        return fields.body, EXTRACTION_SITE
+def _fallback_body(sel: Selector, meta: PageMetadata, noise: set, url: str, titles: list[str | None]):
+    """(paragraphs, path) when the site gave no body: the JSON-LD body unless it is a teaser, else generic text."""
     for el in noise:  # the site's chrome must not reach the fallbacks (tails are kept)
         if el.getparent() is not None:
             el.drop_tree()
-    metadata = _metadata_body(meta)
+    metadata = drop_leading_title(_metadata_body(meta), titles)
     if metadata and not _looks_truncated(metadata, meta):
         return metadata, EXTRACTION_METADATA
-    generic = generic_paragraphs(lxml.html.tostring(sel.root, encoding="unicode"), url)
+    generic = generic_paragraphs(lxml.html.tostring(sel.root, encoding="unicode"), url, titles)
     if len(word_tokens(" ".join(generic))) > len(word_tokens(" ".join(metadata))):
         return generic, EXTRACTION_GENERIC
-    if metadata:
-        return metadata, EXTRACTION_METADATA
-    return [], None
+    return metadata, EXTRACTION_METADATA if metadata else None
 
 
 def extract_article(url: str, html: str, *, http_status: int | None = None, site: str | None = None) -> Article:
@@ -105,11 +94,11 @@ def extract_article(url: str, html: str, *, http_status: int | None = None, site
     noise = noise_elements(sel, extractor.noise_queries(layout))
     fields = layout.read(sel, noise) if layout else SiteFields()
     canonical = extractor.canonical_url(url or "")
-    body, path = _body(sel, fields, meta, noise, canonical)
     title = fields.title or meta.title or strip_title_suffix(meta.page_title, (*extractor.site_names, meta.site_name))
-    if path != EXTRACTION_SITE:
-        body = _without_leading_title(body, title)
-        path = path if body else None
+    if fields.body:
+        body, path = fields.body, EXTRACTION_SITE
+    else:
+        body, path = _fallback_body(sel, meta, noise, canonical, [title, *page_headlines(sel, meta)])
     return Article(
         url=canonical,
         story_id=extractor.story_id(url or "", (meta.canonical_url,), body),
