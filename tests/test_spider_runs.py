@@ -57,6 +57,26 @@ def test_links_to_other_hosts_are_not_followed(tmp_path):
     assert hosts == {f"127.0.0.1:{port}"}
 
 
+def test_waiting_to_retry_does_not_stall_other_requests(tmp_path):
+    # Page 1 links a story that answers 503 + Retry-After: 2, then a chain of slow listing pages, each
+    # found only on the one before: the chain can only advance during the wait if the wait is a timer.
+    story = Story("1109900001", "Flaky-Story", "A Flaky Story", "2026-02-12T10:00:00", "MENAFN",
+                  ["A paragraph of text that is long enough to be a story body for this test page."])
+    pages = {story.path: Page(story_html(story), fail_first=1, fail_headers={"Retry-After": "2"})}
+    for n in range(1, 16):
+        link = f'<a href="{story.path}">story</a>' if n == 1 else ""
+        pages[f"/list?page={n}"] = Page(f'<html><body>{link}<a rel="next" href="/list?page={n + 1}">Next</a></body></html>',
+                                        delay=0.15)
+    with LoopbackSite(pages) as server:
+        result = run_crawl([server.url("/list?page=1")], tmp_path, "CONCURRENT_REQUESTS_PER_DOMAIN=2")
+        first, second = server.hits_for(story.path)
+        during = [h.path for h in server.hits if first.at + 0.5 < h.at < second.at]
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.ids == [story.story_id]
+    assert second.at - first.at >= 1.9
+    assert len(during) >= 3, during
+
+
 def test_unresolvable_host_fails_promptly_with_one_line(tmp_path):
     result = run_crawl(["http://menafn.invalid/rss/rss.aspx", "http://menafn.invalid/listing/latest"], tmp_path,
                        fast=False, timeout=60)

@@ -30,6 +30,7 @@ class Page:
     fail_first: int = 0  # answer the first N requests with fail_status instead
     fail_status: int = 503
     fail_headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering (a slow page)
 
 
 def redirect(location: str, status: int = 301) -> Page:
@@ -42,7 +43,7 @@ class Hit:
     path: str  # as requested, with the query
     headers: dict[str, str]
     status: int
-    at: float  # time.monotonic()
+    at: float  # time.monotonic() when the request arrived
 
 
 class LoopbackSite:
@@ -107,9 +108,12 @@ class LoopbackSite:
     def respond(self, method: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         key = self._route(path)
         page = self.pages.get(key, self.not_found)
+        arrived = time.monotonic()
         with self._lock:
             n = self._served.get(key, 0)
             self._served[key] = n + 1
+        if page.delay:
+            time.sleep(page.delay)
         status, extra = page.status, page.headers
         body = page.body
         if n < page.fail_first:
@@ -117,7 +121,7 @@ class LoopbackSite:
         out_headers = {"Content-Type": page.content_type, **{k: self._fill(v) for k, v in extra.items()}}
         data = self._fill(body).encode("utf-8") if isinstance(body, str) else body.replace(BASE_TOKEN.encode(), self.base_url.encode())
         with self._lock:
-            self.hits.append(Hit(method, path, headers, status, time.monotonic()))
+            self.hits.append(Hit(method, path, headers, status, arrived))
         return status, out_headers, data
 
     def _route(self, path: str) -> str:

@@ -156,6 +156,11 @@ def story_pages(story: Story, others: list[Story] = ()) -> dict[str, Page]:
     return pages
 
 
+def alias_path(story: Story) -> str:
+    """Another spelling of the story's URL (the slug in lower case), served like the story."""
+    return story.path.lower()
+
+
 def listing_html(stories: list[Story], page: int, n_pages: int) -> str:
     """A listing page; odd pages paginate with ``rel=next``, even ones with a plain "Next" link."""
     cards = "".join(
@@ -163,8 +168,8 @@ def listing_html(stories: list[Story], page: int, n_pages: int) -> str:
         f'<span class="entry-date">{s.published[:10]}</span><p class="summary">{escape(s.paragraphs[0][:140])}...</p></div>'
         for s in stories
     )
-    if stories and stories[0].kind == "ok":  # the same story again, spelled differently
-        cards += f'<div class="teaser"><a href="{stories[0].path}?src=home#top">{escape(stories[0].title)}</a></div>'
+    if stories and stories[0].kind == "ok":  # the same story again: another URL, the same story id
+        cards += f'<div class="teaser"><a href="{alias_path(stories[0])}?src=home#top">{escape(stories[0].title)}</a></div>'
     nav = ""
     if page < n_pages:
         nxt = f"/listing/latest?page={page + 1}"
@@ -213,6 +218,9 @@ def render_site(stories: list[Story], *, per_page: int = 10, rss_items: int = 15
     on_listing = listed[rss_only:]
     n_pages = max(1, -(-len(on_listing) // per_page))
     for p in range(1, n_pages + 1):
-        pages[f"/listing/latest?page={p}"] = Page(listing_html(on_listing[(p - 1) * per_page:p * per_page], p, n_pages))
+        chunk = on_listing[(p - 1) * per_page:p * per_page]
+        pages[f"/listing/latest?page={p}"] = Page(listing_html(chunk, p, n_pages))
+        if chunk and chunk[0].kind == "ok":
+            pages[alias_path(chunk[0])] = pages[chunk[0].path]
     pages[RSS_PATH] = Page(rss_xml(listed[:rss_items]), content_type=RSS)
     return pages
