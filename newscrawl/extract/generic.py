@@ -70,8 +70,7 @@ def link_share(el: etree._Element) -> float:
 def drop_link_blocks(body: etree._Element) -> None:
     """Remove paragraphs, headings and list items that are mostly link text; then empty lists."""
     for el in list(body.iter(*_BLOCKS)):
-        if el.getparent() is not None and link_share(el) >= LINK_SHARE and \
-                _words(el) <= LINK_MAX_WORDS:
+        if el.getparent() is not None and link_share(el) >= LINK_SHARE and _words(el) <= LINK_MAX_WORDS:
             el.getparent().remove(el)
     for lst in list(body.iter("list")):
         if lst.getparent() is not None and not _text_len(lst):

@@ -92,20 +92,10 @@ class SiteLayout:
     @classmethod
     def read(cls, sel: Selector, noise: set[etree._Element]) -> SiteFields:
         """Every field this layout's selectors find; ``noise`` elements are skipped in the body."""
-        body: list[str] = []
-        for query in cls.body:
-            for node in select(sel, query):
-                if isinstance(node.root, etree._Element):
-                    body = text_blocks(node.root, exclude=noise)
-                    if body:
-                        break
-            if body:
-                break
-        published = None
-        for query in cls.published:
-            published = next((d for d in (normalize_date(node_text(n)) for n in select(sel, query)) if d), None)
-            if published:
-                break
+        elements = (n.root for q in cls.body for n in select(sel, q) if isinstance(n.root, etree._Element))
+        body = next((blocks for blocks in (text_blocks(el, exclude=noise) for el in elements) if blocks), [])
+        dates = (normalize_date(node_text(n)) for q in cls.published for n in select(sel, q))
+        published = next((d for d in dates if d), None)
         return SiteFields(
             title=first_text(sel, cls.title),
             published=published,
@@ -118,7 +108,11 @@ class SiteLayout:
 
 
 class Site:
-    """A publisher: its hosts, its layouts (newest first) and what holds across them."""
+    """A publisher: its hosts, its layouts (newest first) and what holds across them.
+
+    The base class itself is the extractor for unknown sites: no layouts, so
+    metadata and generic text only.
+    """
 
     name: ClassVar[str] = ""
     hosts: ClassVar[tuple[str, ...]] = ()
@@ -146,9 +140,3 @@ class Site:
     def provider_from_body(self, body: Sequence[str]) -> str | None:
         """The provider when the site names it in the text itself (a dateline)."""
         return None
-
-
-class GenericSite(Site):
-    """Any site without its own extractor: metadata and generic text only."""
-
-    name = ""
