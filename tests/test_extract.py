@@ -202,6 +202,15 @@ def test_empty_or_trivial_input_gives_an_empty_article(html):
     assert a.url == CANONICAL and a.story_id == "1110203344"  # still identifiable, so the drop can be counted
 
 
+def test_bytes_are_decoded_and_none_is_empty(fixtures_dir):
+    raw = (fixtures_dir / "pages" / "menafn-v1.html").read_bytes()
+    a = extract_article(STORY_URL, raw)
+    assert a.title == "Port Authority Opens Second Container Terminal in Sohar"
+    assert a.html == raw.decode("utf-8")
+    empty = extract_article(STORY_URL, None)
+    assert (empty.body, empty.html, empty.extraction) == ("", None, None)
+
+
 def test_garbage_html_does_not_raise(fixtures_dir):
     html = page(fixtures_dir, "garbage.html")
     a = extract_article("https://example.org/x", html)

@@ -85,10 +85,13 @@ def _fallback_body(sel: Selector, meta: PageMetadata, noise: set, url: str, titl
     return metadata, EXTRACTION_METADATA if metadata else None
 
 
-def extract_article(url: str, html: str, *, http_status: int | None = None, site: str | None = None) -> Article:
+def extract_article(url: str, html: str | bytes | None, *, http_status: int | None = None, site: str | None = None) -> Article:
     """An ``Article`` from a fetched page; fields the page lacks stay None/empty."""
     extractor = site_for(url, site)
-    sel = _parse(html if isinstance(html, str) else "")
+    if isinstance(html, bytes):  # a raw body handed over undecoded: UTF-8, damage replaced
+        html = html.decode("utf-8", errors="replace")
+    html = html if isinstance(html, str) else None
+    sel = _parse(html or "")
     meta = page_metadata(sel)
     layout = extractor.layout_for(sel)
     noise = noise_elements(sel, extractor.noise_queries(layout))
@@ -113,5 +116,5 @@ def extract_article(url: str, html: str, *, http_status: int | None = None, site
         source=extractor.name,
         http_status=http_status,
         extraction=path,
-        html=html if isinstance(html, str) else None,
+        html=html,
     )
