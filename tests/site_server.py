@@ -184,7 +184,7 @@ def run_crawl(start_urls: list[str], workdir: Path, *settings: str, spider: str 
     for stale in (out, stats_file):
         stale.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-O", str(out),
-           "-s", 'EXTENSIONS={"tests.site_server.StatsDump": 999}']
+           "-s", 'ADDONS={"tests.site_server.StatsDumpAddon": 0}']
     if start_urls:
         cmd += ["-a", "start_urls=" + ",".join(start_urls)]
     for item in [*(FAST if fast else []), *settings]:
@@ -213,3 +213,10 @@ class StatsDump:
         path = os.environ.get("NEWSCRAWL_TEST_STATS")
         if path:
             Path(path).write_text(json.dumps(self.crawler.stats.get_stats(), default=str), encoding="utf-8")
+
+
+class StatsDumpAddon:
+    """Enables ``StatsDump`` next to whatever extensions the project settings enable (``-s ADDONS=...``)."""
+
+    def update_settings(self, settings):
+        settings.set_in_component_priority_dict("EXTENSIONS", StatsDump, 999)

@@ -116,7 +116,7 @@ def test_a_second_run_skips_stories_already_handled(tmp_path):
     extensions = get_project_settings().getdict("EXTENSIONS")
     if not any(str(name).endswith("StateLedger") for name in extensions):
         pytest.skip("the seen-story ledger (newscrawl.state.StateLedger) is not enabled in settings.EXTENSIONS")
-    site = build_site(25, rss_items=5, rss_only=0)
+    site = build_site(25, rss_items=5, rss_only=0, kinds={"legacy_redirect": 1, "guid_redirect": 1})
     with serve(site) as server:
         first = run_crawl([server.url(site.listing_path)], tmp_path)
         new = site.add_stories(3)

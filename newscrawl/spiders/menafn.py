@@ -12,6 +12,11 @@ Story pages answering 404/410/403 are counted by kind (``menafn/story_404``,
 ``menafn/story_410``, ``menafn/story_403`` and ``menafn/story_403_challenge``),
 never yielded. When no entry point could be fetched at all the spider sets
 ``newscrawl/failure`` to one line, which makes ``scrapy crawl`` exit 1.
+
+Stats for run health: ``newscrawl/listings/fetched``; ``newscrawl/stories/``
+``discovered`` (distinct stories linked), ``skipped_duplicate``,
+``skipped_handled``, ``requested``, ``responses`` (any status) and ``fetched``
+(2xx pages handed to the extractor).
 """
 
 from __future__ import annotations
@@ -204,7 +209,7 @@ class MenafnSpider(scrapy.Spider):
         if entry:
             self._entry_done(ok=True)
         if is_story_url(response.url) and not is_feed(response):
-            yield from self.parse_story(response)
+            yield from self._story(response)
             return
         self.crawler.stats.inc_value("newscrawl/listings/fetched")
         if is_feed(response):
@@ -268,23 +273,30 @@ class MenafnSpider(scrapy.Spider):
         return bool(self._seen.is_handled(key))
 
     def _on_request_scheduled(self, request, spider=None):
-        """Drop a redirected story request whose final id another request already owns."""
+        """Drop a redirected story request whose final id another request owns or an earlier run handled."""
         token = request.meta.get("newscrawl_claim")
         if token is None or not request.meta.get("redirect_urls"):
             return
         story_id = story_id_from_url(request.url)
-        if not story_id:
+        if not story_id or story_id == token:
             return
         owner = self._claims.setdefault(story_id, token)
         if owner != token:
             self.crawler.stats.inc_value("newscrawl/stories/skipped_duplicate")
             raise IgnoreRequest(f"story {story_id} already requested")
+        if self._is_handled(story_id):
+            self.crawler.stats.inc_value("newscrawl/stories/skipped_handled")
+            raise IgnoreRequest(f"story {story_id} handled by an earlier run")
 
     def parse_story(self, response, **kwargs):
-        stats = self.crawler.stats
-        stats.inc_value("newscrawl/stories/responses")
         if response.meta.get("newscrawl_entry"):
             self._entry_done(ok=response.status < 400)
+        yield from self._story(response)
+
+    def _story(self, response):
+        """The story's Article, or a counted reason why there is none."""
+        stats = self.crawler.stats
+        stats.inc_value("newscrawl/stories/responses")
         status = response.status
         if status in _GONE:
             stats.inc_value(f"{self.name}/{_GONE[status]}")
@@ -307,6 +319,7 @@ class MenafnSpider(scrapy.Spider):
             logger.warning("story %s is not a text page (%s); skipped", response.url,
                            (response.headers.get(b"Content-Type") or b"?").decode("latin-1"))
             return
+        stats.inc_value("newscrawl/stories/fetched")
         article = extract_article(response.url, response.text, http_status=status, site=self.site)
         article.source = self.name
         article.crawled_at = utc_now_iso()
