@@ -116,3 +116,12 @@ def test_backoff_doubles_per_attempt_and_is_capped():
 def test_retry_after_replaces_the_exponential_delay_but_not_the_cap():
     assert backoff_delay(3, 1.0, 60.0, retry_after=1.0) == 1.0
     assert backoff_delay(1, 1.0, 60.0, retry_after=3600.0) == 60.0
+
+
+def test_next_page_from_a_next_class_with_only_an_arrow():
+    response = HtmlResponse(
+        url="https://menafn.com/listing/gcc?page=5", encoding="utf-8",
+        body=b'<html><body><ul class="pagination"><li class="prev"><a href="?page=4">&lsaquo;</a></li>'
+             b'<li class="next"><a href="?page=6">&rsaquo;</a></li></ul></body></html>',
+    )
+    assert next_page(response) == "https://menafn.com/listing/gcc?page=6"

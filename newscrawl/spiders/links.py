@@ -71,8 +71,10 @@ def story_links(response: TextResponse) -> list[str]:
 
 
 def next_page(response: TextResponse) -> str | None:
-    """The listing's next page: ``rel=next`` (``<a>`` or ``<link>``), else a link reading "Next"."""
+    """The listing's next page: ``rel=next`` (``<a>`` or ``<link>``), a ``next`` class, else a link reading "Next"."""
     href = response.css('a[rel~="next"]::attr(href), link[rel~="next"]::attr(href)').get()
+    if not href:
+        href = response.css('li[class~="next"] > a::attr(href), a[class~="next"]::attr(href)').get()
     if not href:
         for anchor in response.css("a[href]"):
             text = normalize_space(" ".join(anchor.css("::text").getall()))
