@@ -57,6 +57,26 @@ def test_links_to_other_hosts_are_not_followed(tmp_path):
     assert hosts == {f"127.0.0.1:{port}"}
 
 
+def test_a_mirror_reads_absolute_origin_links_as_its_own(tmp_path):
+    # Copied feeds keep menafn.com's absolute URLs; on a loopback mirror they must lead to the mirror,
+    # while links to any other host stay off-site.
+    stories = [Story(f"110990000{n}", f"Story-{n}", f"Story number {n}", f"2026-02-1{n}T10:00:00", "MENAFN",
+                     [f"Paragraph {n} of a story body, long enough to read like a short wire report."]) for n in (1, 2, 3)]
+    items = "".join(
+        f"<item><title>{s.title}</title><link>{host}{s.path}?src=RSS</link></item>"
+        for s, host in zip(stories, ["https://menafn.com", "https://www.menafn.com", "https://example.org"])
+    )
+    pages = {s.path: Page(story_html(s)) for s in stories}
+    pages["/rss.xml"] = Page(f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>',
+                             content_type="text/xml")
+    with LoopbackSite(pages) as server:
+        result = run_crawl([server.url("/rss.xml")], tmp_path)
+        base = server.base_url
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(result.ids) == ["1109900001", "1109900002"]
+    assert all(item["url"].startswith(base + "/") for item in result.items)
+
+
 def test_waiting_to_retry_does_not_stall_other_requests(tmp_path):
     # Page 1 links a story that answers 503 + Retry-After: 2, then a chain of slow listing pages, each
     # found only on the one before: the chain can only advance during the wait if the wait is a timer.

@@ -1,7 +1,9 @@
 """The ``menafn`` spider: RSS feeds and section listings in, one ``Article`` per story out.
 
 Entry points are ``MENAFN_START_URLS`` or ``-a start_urls=URL[,URL...]``; the
-allowed domains follow their hosts, so a loopback mirror needs no other change.
+allowed domains follow their hosts, so a loopback mirror needs no other change
+(on a mirror, absolute links to ``MENAFN_ORIGIN_HOSTS`` are read as links to
+the mirror, since copied pages and feeds keep the origin's absolute URLs).
 From feeds and listings it follows story links (new, legacy aspx and GUID
 forms), ``rel=next`` / "Next" pagination (at most ``MENAFN_MAX_LISTING_PAGES``
 pages per entry point) and, ``MENAFN_RELATED_DEPTH`` hops deep, story links on
@@ -140,6 +142,10 @@ class MenafnSpider(scrapy.Spider):
         source = spider._start_arg if spider._start_arg is not None else s.getlist("MENAFN_START_URLS", DEFAULT_START_URLS)
         spider.start_urls, spider.bad_start_urls = parse_start_urls(source)
         spider.allowed_domains = allowed_domains_for(spider.start_urls)
+        spider.origin_hosts = [h.lower() for h in s.getlist("MENAFN_ORIGIN_HOSTS", ["menafn.com"])]
+        spider.mirror = bool(spider.start_urls) and not any(
+            d == h or d.endswith("." + h) for d in spider.allowed_domains for h in spider.origin_hosts
+        )
         spider.max_listing_pages = s.getint("MENAFN_MAX_LISTING_PAGES", 50)
         spider.related_depth = s.getint("MENAFN_RELATED_DEPTH", 1)
         spider.skip_handled = s.getbool("NEWSCRAWL_SKIP_HANDLED", True)
@@ -218,7 +224,7 @@ class MenafnSpider(scrapy.Spider):
         else:
             links = story_links(response)
             yield from self._next_listing(response)
-        for url in links:
+        for url in self._on_mirror(links, response):
             request = self._story_request(url, hops=0)
             if request is not None:
                 yield request
@@ -227,12 +233,27 @@ class MenafnSpider(scrapy.Spider):
         url = next_page(response)
         if not url:
             return
+        url = self._on_mirror([url], response)[0]
         page = response.meta.get("listing_page", 1)
         if page >= self.max_listing_pages:
             self.crawler.stats.inc_value("newscrawl/listings/pagination_capped")
             logger.info("pagination stopped at %s (MENAFN_MAX_LISTING_PAGES=%d)", response.url, self.max_listing_pages)
             return
         yield scrapy.Request(url, callback=self.parse, errback=self.listing_failed, meta={"listing_page": page + 1})
+
+    def _on_mirror(self, urls: list[str], response) -> list[str]:
+        """On a mirror (no start URL on an origin host), absolute links to the origin point at the mirror."""
+        if not self.mirror:
+            return urls
+        here = urlsplit(response.url)
+        out = []
+        for url in urls:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+            if any(host == h or host.endswith("." + h) for h in self.origin_hosts):
+                url = parts._replace(scheme=here.scheme, netloc=here.netloc).geturl()
+            out.append(url)
+        return out
 
     def listing_failed(self, failure):
         reason = failure_reason(failure)
@@ -333,7 +354,7 @@ class MenafnSpider(scrapy.Spider):
         yield article
         hops = response.meta.get("story_hops", 0)
         if hops < self.related_depth:
-            for url in story_links(response):
+            for url in self._on_mirror(story_links(response), response):
                 request = self._story_request(url, hops=hops + 1)
                 if request is not None:
                     yield request
