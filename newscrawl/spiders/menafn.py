@@ -124,13 +124,13 @@ class MenafnSpider(scrapy.Spider):
 
     @classmethod
     def update_settings(cls, settings):
-        """Enable the backing-off retry middleware in place of Scrapy's, unless settings already chose."""
+        """Enable the backing-off retry middleware in place of Scrapy's, unless settings already chose otherwise."""
         super().update_settings(settings)
         mws = settings.getdict("DOWNLOADER_MIDDLEWARES")
-        if any(str(k).endswith("RetryAfterMiddleware") or k is RetryAfterMiddleware for k in mws):
-            return
-        mws = {k: v for k, v in mws.items() if k is not RetryMiddleware and not str(k).endswith(".retry.RetryMiddleware")}
-        mws.update({RetryAfterMiddleware: 550, RetryMiddleware: None})
+        if not any(str(k).endswith("RetryAfterMiddleware") or k is RetryAfterMiddleware for k in mws):
+            mws[RetryAfterMiddleware] = 550
+        if not any(k is RetryMiddleware or str(k).endswith(".retry.RetryMiddleware") for k in mws):
+            mws[RetryMiddleware] = None  # one retrying middleware, not two
         # "spider" priority at least: the runner merges its own (default-priority) settings in afterwards.
         priority = max(settings.getpriority("DOWNLOADER_MIDDLEWARES") or 0, SETTINGS_PRIORITIES["spider"])
         settings.set("DOWNLOADER_MIDDLEWARES", mws, priority=priority)
