@@ -56,3 +56,43 @@ NEWSCRAWL_REJECTS_URI = str(data_dir() / "rejects" / "%(name)s" / "%(time)s.json
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
+
+# Feeds are written unbuffered so a killed run loses no exported line (see feeds.py).
+FEED_STORAGES = {
+    "": "newscrawl.feeds.DurableFileFeedStorage",
+    "file": "newscrawl.feeds.DurableFileFeedStorage",
+}
+
+# --- Cleaning pipelines, in order --------------------------------------------
+ITEM_PIPELINES = {
+    "newscrawl.pipelines.ShellPipeline": 100,
+    "newscrawl.pipelines.BoilerplatePipeline": 200,
+    "newscrawl.pipelines.RepeatedPassagePipeline": 300,
+    "newscrawl.pipelines.EmptyBodyPipeline": 400,
+    "newscrawl.pipelines.NearDuplicatePipeline": 500,
+    "newscrawl.state.LedgerPipeline": 900,
+}
+# Extra cleaning rules, merged into the built-in ones: {source: {field: [patterns]}}
+# (see newscrawl/cleaning/rules.py for the fields).
+NEWSCRAWL_EXTRA_RULES = {}
+
+EXTENSIONS = {
+    "newscrawl.extensions.RejectsWriter": 500,
+    "newscrawl.state.StateLedger": 510,
+    "newscrawl.extensions.RunSummary": 520,
+}
+
+# --- State that outlives a run -------------------------------------------------
+# Embedded SQLite under <data>/state by default; a Redis URL shares it (and the
+# frontier) between several crawler processes.
+NEWSCRAWL_STATE_DIR = None  # default: <data dir>/state
+NEWSCRAWL_REDIS_URL = None
+NEWSCRAWL_SKIP_HANDLED = True  # -a refresh=1 or -s NEWSCRAWL_SKIP_HANDLED=0 fetches everything again
+NEWSCRAWL_STATE_WINDOW_DAYS = 30  # near-duplicate index entries older than this (publication time) expire
+NEWSCRAWL_RUNS_DIR = None  # default: <data dir>/runs
+
+# --- Run health: the run exits non-zero when it looks broken ---------------------
+NEWSCRAWL_HEALTH_MIN_PAGES = 10  # judge shares only above this many story pages
+NEWSCRAWL_HEALTH_MIN_EMPTY_FETCHES = 3  # new story pages fetched with none exported: broken
+NEWSCRAWL_HEALTH_MAX_BLOCKED_SHARE = 0.5
+NEWSCRAWL_HEALTH_MAX_GENERIC_SHARE = 0.5

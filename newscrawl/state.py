@@ -1,0 +1,151 @@
+"""What outlives a run, seen from Scrapy: one set of stores per crawler, and the ledger.
+
+``stores_for(crawler)`` opens the stores chosen by settings once per crawler
+(SQLite under the data directory by default, Redis when
+``NEWSCRAWL_REDIS_URL`` is set) and closes them when the engine stops.
+
+``StateLedger`` keeps the seen-story store honest across crashes: a story is
+marked *pending* just before it is exported, and *done* only after its line is
+in the feed (``item_scraped`` runs after the feed exporter wrote it, unbuffered)
+or in the rejects file. A run that finds pending stories from a killed run looks
+for them in the recent feed and rejects files: found means done, missing means
+forgotten, so the story is fetched again.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+
+from newscrawl.cleaning.neardup import DEFAULT_SCHEME
+from newscrawl.paths import data_dir
+from newscrawl.store import mask_url, open_stores
+
+logger = logging.getLogger(__name__)
+
+_ATTR = "_newscrawl_stores"
+
+
+def item_key(item: Any) -> str | None:
+    adapter = ItemAdapter(item)
+    return adapter.get("story_id") or adapter.get("url")
+
+
+def stores_for(crawler):
+    """The crawler's stores, opened on first use and closed with the engine."""
+    stores = getattr(crawler, _ATTR, None)
+    if stores is None:
+        settings = crawler.settings
+        redis_url = settings.get("NEWSCRAWL_REDIS_URL") or None
+        state_dir = settings.get("NEWSCRAWL_STATE_DIR") or str(data_dir() / "state")
+        spider_name = crawler.spidercls.name
+        stores = open_stores(spider_name, state_dir=Path(state_dir), redis_url=redis_url, scheme=DEFAULT_SCHEME)
+        setattr(crawler, _ATTR, stores)
+        where = mask_url(redis_url) if redis_url else state_dir
+        logger.info("newscrawl state for %r: %s", spider_name, where)
+        crawler.signals.connect(lambda: stores.close(), signal=signals.engine_stopped, weak=False)
+    return stores
+
+
+def _recent_files(template: str, params: dict[str, str], keep: int = 3) -> list[Path]:
+    """The newest files a feed URI template can have produced (all runs' %(time)s)."""
+    if template.startswith("file://"):
+        template = template[len("file://"):]
+    if "://" in template:  # s3, ftp...: not ours to read back
+        return []
+    pattern = template
+    for name in params:
+        pattern = pattern.replace(f"%({name})s", params[name])
+    pattern = pattern.replace("%(time)s", "*").replace("%(batch_id)d", "*").replace("%(batch_time)s", "*")
+    files = sorted(glob.glob(pattern), key=lambda p: os.path.getmtime(p), reverse=True)
+    return [Path(f) for f in files[:keep]]
+
+
+def keys_in_jsonl(paths: Iterable[Path]) -> set[str]:
+    """Story keys present in JSONL files, tolerating a torn last line."""
+    keys: set[str] = set()
+    for path in paths:
+        try:
+            with path.open("rb") as fh:
+                for raw in fh:
+                    try:
+                        rec = json.loads(raw)
+                    except ValueError:
+                        continue
+                    if isinstance(rec, dict):
+                        key = rec.get("story_id") or rec.get("id") or rec.get("url")
+                        if key:
+                            keys.add(str(key))
+        except OSError as exc:
+            logger.warning("cannot read %s while recovering state: %s", path, exc)
+    return keys
+
+
+class LedgerPipeline:
+    """Last pipeline: the item is about to be exported, so its story is pending."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item, spider=None):
+        key = item_key(item)
+        if key:
+            stores_for(self.crawler).seen.mark_pending(key)
+        return item
+
+
+class StateLedger:
+    """Marks stories done once written, and recovers the pending ones of a killed run."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        return ext
+
+    def spider_opened(self, spider):
+        seen = stores_for(self.crawler).seen
+        pending = list(seen.pending())
+        if not pending:
+            return
+        params = {"name": spider.name}
+        templates = list(self.crawler.settings.getdict("FEEDS"))
+        templates.append(self.crawler.settings.get("NEWSCRAWL_REJECTS_URI", ""))
+        files: list[Path] = []
+        for template in templates:
+            if template:
+                files.extend(_recent_files(str(template), params))
+        written = keys_in_jsonl(files)
+        done = [k for k in pending if k in written]
+        lost = [k for k in pending if k not in written]
+        if done:
+            seen.mark_done(done)
+        if lost:
+            seen.forget(lost)
+        self.stats.set_value("newscrawl/state/recovered_done", len(done))
+        self.stats.set_value("newscrawl/state/recovered_refetch", len(lost))
+        logger.info(
+            "recovered %d stories pending from an interrupted run: %d were written, %d will be fetched again",
+            len(pending), len(done), len(lost),
+        )
+
+    def item_scraped(self, item, spider=None, response=None):
+        key = item_key(item)
+        if key:
+            stores_for(self.crawler).seen.mark_done([key])
