@@ -19,6 +19,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from newscrawl.commands.crawl import FAILURE_KEY
 from newscrawl.feeds import JsonlWriter
 from newscrawl.items import EXPORT_FIELDS
 from newscrawl.paths import data_dir
@@ -27,9 +28,10 @@ from newscrawl.store import mask_url
 
 logger = logging.getLogger(__name__)
 
-FAILURE_KEY = "newscrawl/failure"
-# Reasons whose stories count as handled: a later run must not fetch them again.
-HANDLED_REJECTIONS = {"near_duplicate"}
+# Reasons whose stories count as handled: a later run does not fetch them again
+# (a copy stays a copy; a not-found shell, like a 404, stays gone). Blocked pages
+# and errors are fetched again.
+HANDLED_REJECTIONS = {"near_duplicate", "error_shell"}
 
 
 def uri_params(spider_name: str, start: datetime | None = None) -> dict[str, str]:

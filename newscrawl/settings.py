@@ -26,7 +26,12 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_TIMEOUT = 30
 DNS_TIMEOUT = 10
 
-# Retries with backoff for throttling and server errors, honouring Retry-After.
+# Retries with backoff for throttling and server errors, honouring Retry-After
+# (newscrawl.middlewares.RetryAfterMiddleware replaces Scrapy's RetryMiddleware).
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newscrawl.middlewares.RetryAfterMiddleware": 550,
+}
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
@@ -39,6 +44,20 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 
 # 404/410/403 reach the spider so it can count them by kind (never exported).
 HTTPERROR_ALLOWED_CODES = [403, 404, 410]
+
+# --- What the menafn spider crawls -------------------------------------------------
+# Entry points (replaced by -a start_urls=URL[,URL...]): RSS feeds named in public
+# feed lists (unverified from here) and the home page's listings.
+MENAFN_START_URLS = [
+    "https://menafn.com/rss/rss.aspx",
+    "https://menafn.com/rss/menafn_sa.xml",
+    "https://menafn.com/rss/menafn_energy.xml",
+    "https://menafn.com/Rss/RssFeeds.aspx?section=UAE",
+    "https://menafn.com/",
+]
+MENAFN_MAX_LISTING_PAGES = 50  # pagination bound per entry point
+MENAFN_RELATED_DEPTH = 1  # hops of story links followed from story pages
+MENAFN_ORIGIN_HOSTS = ["menafn.com"]  # absolute links to these hosts stay on a mirror's host
 
 # --- Feeds ----------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"
@@ -86,7 +105,7 @@ EXTENSIONS = {
 # Embedded SQLite under <data>/state by default; a Redis URL shares it (and the
 # frontier) between several crawler processes.
 NEWSCRAWL_STATE_DIR = None  # default: <data dir>/state
-NEWSCRAWL_REDIS_URL = None
+
 NEWSCRAWL_SKIP_HANDLED = True  # -a refresh=1 or -s NEWSCRAWL_SKIP_HANDLED=0 fetches everything again
 NEWSCRAWL_STATE_WINDOW_DAYS = 30  # near-duplicate index entries older than this (publication time) expire
 NEWSCRAWL_RUNS_DIR = None  # default: <data dir>/runs
@@ -96,3 +115,12 @@ NEWSCRAWL_HEALTH_MIN_PAGES = 10  # judge shares only above this many story pages
 NEWSCRAWL_HEALTH_MIN_EMPTY_FETCHES = 3  # new story pages fetched with none exported: broken
 NEWSCRAWL_HEALTH_MAX_BLOCKED_SHARE = 0.5
 NEWSCRAWL_HEALTH_MAX_GENERIC_SHARE = 0.5
+
+# --- Many workers --------------------------------------------------------------
+# NEWSCRAWL_REDIS_URL (setting or environment variable) moves the frontier to
+# scrapy-redis and the story store and near-duplicate index to the same Redis.
+import os as _os  # noqa: E402
+
+NEWSCRAWL_REDIS_URL = _os.environ.get("NEWSCRAWL_REDIS_URL") or None
+NEWSCRAWL_REDIS_DUPEFILTER_TTL = 600  # seconds a crawl's request fingerprints outlive its last request
+ADDONS = {"newscrawl.frontier.RedisFrontierAddon": 0}

@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from newscrawl.demo_site.templates import Story
-from tests.site_server import FAST, REPO, build_site, run_crawl, serve
+from tests.site_server import FAST, MIXED_KINDS, REPO, build_site, run_crawl, serve
 
 
 def feed_lines(data: Path, kind: str = "feeds") -> list[dict]:
@@ -47,7 +47,7 @@ def story_hits(server, site) -> int:
 
 
 def test_three_scheduled_runs_export_only_new_stories_and_reject_copies(tmp_path):
-    site = build_site(60, seed=3)
+    site = build_site(60, seed=3, kinds=MIXED_KINDS)
     rng = random.Random(5)
     with serve(site) as server:
         starts = [server.url(site.listing_path), server.url(site.rss_path)]

@@ -37,6 +37,7 @@ from scrapy.http import TextResponse
 from scrapy.settings import SETTINGS_PRIORITIES
 
 from newscrawl.commands.crawl import FAILURE_KEY
+from newscrawl.frontier import RedisFrontierAddon
 from newscrawl.extract import extract_article
 from newscrawl.extract.urls import canonical_story_url, is_story_url, story_id_from_url
 from newscrawl.middlewares import RetryAfterMiddleware
@@ -111,9 +112,11 @@ class MenafnSpider(scrapy.Spider):
     name = "menafn"
     site = "menafn"
 
-    def __init__(self, *args, start_urls=None, **kwargs):
+    def __init__(self, *args, start_urls=None, refresh=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._start_arg = start_urls
+        # -a refresh=1: fetch every story again, even those earlier runs handled.
+        self._refresh = str(refresh or "").strip().lower() in {"1", "true", "yes", "on"}
         self.bad_start_urls: list[str] = []
         self._claims: dict[str, str] = {}  # story id -> claim token of the request that owns it
         self._yielded: set[str] = set()
@@ -126,6 +129,7 @@ class MenafnSpider(scrapy.Spider):
     def update_settings(cls, settings):
         """Enable the backing-off retry middleware in place of Scrapy's, unless settings already chose otherwise."""
         super().update_settings(settings)
+        RedisFrontierAddon().update_settings(settings)  # here too, so a -s ADDONS=... cannot drop it
         mws = settings.getdict("DOWNLOADER_MIDDLEWARES")
         if not any(str(k).endswith("RetryAfterMiddleware") or k is RetryAfterMiddleware for k in mws):
             mws[RetryAfterMiddleware] = 550
@@ -148,7 +152,7 @@ class MenafnSpider(scrapy.Spider):
         )
         spider.max_listing_pages = s.getint("MENAFN_MAX_LISTING_PAGES", 50)
         spider.related_depth = s.getint("MENAFN_RELATED_DEPTH", 1)
-        spider.skip_handled = s.getbool("NEWSCRAWL_SKIP_HANDLED", True)
+        spider.skip_handled = s.getbool("NEWSCRAWL_SKIP_HANDLED", True) and not spider._refresh
         crawler.signals.connect(spider._on_request_scheduled, signal=signals.request_scheduled)
         return spider
 
@@ -280,18 +284,30 @@ class MenafnSpider(scrapy.Spider):
             meta["newscrawl_entry"] = True
         return scrapy.Request(url, callback=self.parse_story, errback=self.story_failed, meta=meta)
 
-    def _is_handled(self, key: str) -> bool:
+    def _remember_gone(self, response) -> None:
+        """A story answering 404/410 is not fetched again by later runs (``-a refresh=1`` does)."""
+        key = response.meta.get("newscrawl_claim") or story_id_from_url(response.url)
+        seen = self._seen_store()
+        if key and seen is not None:
+            seen.mark_done([key])
+
+    def _seen_store(self):
+        """The story store of earlier runs, or None when skipping is off or the store is unavailable."""
         if not self.skip_handled:
-            return False
+            return None
         if self._seen is None:
             try:
                 from newscrawl.state import stores_for
             except ImportError as exc:  # the store package missing or broken: say so once, keep crawling
                 logger.warning("state store unavailable (%s); stories from earlier runs are fetched again", exc)
                 self.skip_handled = False
-                return False
+                return None
             self._seen = stores_for(self.crawler).seen
-        return bool(self._seen.is_handled(key))
+        return self._seen
+
+    def _is_handled(self, key: str) -> bool:
+        seen = self._seen_store()
+        return bool(seen is not None and seen.is_handled(key))
 
     def _on_request_scheduled(self, request, spider=None):
         """Drop a redirected story request whose final id another request owns or an earlier run handled."""
@@ -321,6 +337,7 @@ class MenafnSpider(scrapy.Spider):
         status = response.status
         if status in _GONE:
             stats.inc_value(f"{self.name}/{_GONE[status]}")
+            self._remember_gone(response)
             return
         if status == 403:
             stats.inc_value(f"{self.name}/story_403")
