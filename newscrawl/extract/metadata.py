@@ -164,9 +164,9 @@ def page_metadata(sel: Selector) -> PageMetadata:
                    "date", "dc.date", "DC.date.issued", "sailthru.date", "parsely-pub-date"),
              *sel.xpath("//time/@datetime").getall()]
     published = next((d for d in map(normalize_date, (x for x in dates if isinstance(x, str))) if d), None)
-    lang = language_code(sel.xpath("/html/@lang").get()) or language_code(_first(ld.get("inLanguage"))) or \
-        language_code(_meta(sel, "og:locale")) or \
-        language_code(sel.xpath('//meta[translate(@http-equiv, "CONTENTLAGU", "contentlagu")="content-language"]/@content').get())
+    languages = (sel.xpath("/html/@lang").get(), _first(ld.get("inLanguage")), _meta(sel, "og:locale"),
+                 sel.xpath('//meta[translate(@http-equiv, "CONTENTLAGU", "contentlagu")="content-language"]/@content').get())
+    lang = next(filter(None, map(language_code, languages)), None)
     return PageMetadata(
         title=_first(ld.get("headline"), _meta(sel, "og:title", "twitter:title"), ld.get("name")),
         published=published,
