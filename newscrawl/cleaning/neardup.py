@@ -1,0 +1,343 @@
+"""Near-duplicate stories: MinHash of the cleaned body's word shingles, LSH bands, verified matches.
+
+Runs last in the chain, on ``doc.paragraphs`` after shells, boilerplate and
+repeated passages are gone, so shared disclaimers never make two stories look
+alike. The first story seen is kept; a later copy is rejected with
+``duplicate_of`` naming it.
+
+The scheme is pinned and recorded with every index (``MinHashScheme``): words
+are ``match_key`` tokens (case, punctuation and spacing ignored), shingles are
+word 5-grams, signatures are datasketch ``affine32`` MinHashes with 128
+permutations. ``fingerprint`` computes exactly what
+``datasketch.MinHash(num_perm, seed, hashfunc=shingle_hash).update_batch(shingles(text))``
+would, but hashes each word once (xxh3) and combines word hashes into shingle
+hashes with numpy, instead of hashing every shingle in Python.
+
+Verification: LSH only proposes candidates. A candidate is a near-duplicate when
+its estimated Jaccard similarity reaches ``threshold`` (an edited copy), or when
+the shorter text is at least ``min_length_ratio`` of the longer one and is
+``containment_threshold`` contained in it (a truncated syndicated copy).
+42 bands of 3 rows put LSH recall above 0.99 from Jaccard 0.5 and at 0.87 at
+the lowest similarity verification can accept (a half-length copy, 80%
+contained: Jaccard 0.36); unrelated stories (Jaccard < 0.05) collide with
+probability < 0.6%.
+
+Short texts: with fewer than ``min_shingles`` distinct shingles (about 24
+words) one changed word moves the estimate by a fifth, so a short text is a
+duplicate only of the same short text (identical signature and shingle count:
+the same words in the same order); it never matches a longer text by
+containment. An empty body has nothing to compare and is left to the
+empty-body step.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import asdict, dataclass
+from typing import Any, Iterable
+
+import numpy as np
+import xxhash
+
+from newscrawl.cleaning.document import Document, Rejection
+from newscrawl.cleaning import text as text_module
+from newscrawl.cleaning.text import match_key
+from newscrawl.store.base import Fingerprint, Match, NearDupIndex, SchemeMismatch, check_params
+
+__all__ = [
+    "DEFAULT_SCHEME", "Fingerprint", "Match", "MinHashScheme", "NearDuplicateFilter", "SchemeMismatch",
+    "fingerprint", "shingle_hash", "shingles", "tokens",
+]
+
+_MASK64 = (1 << 64) - 1
+_xxh3_64 = xxhash.xxh3_64_intdigest
+_MAX32 = np.uint32(0xFFFFFFFF)
+
+
+def _splitmix64(i: int) -> int:
+    z = (i * 0x9E3779B97F4A7C15) & _MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return z ^ (z >> 31)
+
+
+# Position multipliers of the shingle hash: odd, fixed, part of the recorded hash name.
+_POSITION_MULT = [_splitmix64(j + 1) | 1 for j in range(64)]
+HASH_NAME = "xxh3_64(word)*splitmix64(pos)|1 summed mod 2^64, high 32 bits"
+TOKENIZER_NAME = "match_key(text).split()"
+BAND_HASH_NAME = "xxh3_64(band rows as little-endian uint32, seed=band offset in bytes)"
+
+
+def shingle_hash(shingle: bytes) -> int:
+    """The recorded 32-bit hash of one shingle (its words joined by single spaces).
+
+    The slow, obviously-correct definition the fast path must equal:
+    ``sum(xxh3_64(word_j) * M_j) mod 2**64 >> 32``.
+    """
+    acc = 0
+    for j, word in enumerate(shingle.split(b" ")):
+        acc += xxhash.xxh3_64_intdigest(word) * _POSITION_MULT[j]
+    return (acc & _MASK64) >> 32
+
+
+@dataclass(frozen=True)
+class MinHashScheme:
+    """Every parameter that makes two fingerprints comparable, recorded with each index."""
+
+    name: str = "newscrawl-minhash"
+    version: int = 1
+    permutation: str = "affine32"  # datasketch 2.0 scheme
+    num_perm: int = 128
+    seed: int = 1
+    shingle_size: int = 5
+    tokenizer: str = TOKENIZER_NAME
+    hash: str = HASH_NAME
+    band_hash: str = BAND_HASH_NAME
+    bands: int = 42
+    rows: int = 3
+    threshold: float = 0.8  # estimated Jaccard at or above: near-duplicate
+    containment_threshold: float = 0.8  # shorter text this contained in the longer: duplicate...
+    min_length_ratio: float = 0.5  # ...when it is at least this fraction of the longer one
+    min_shingles: int = 20  # below: exact matches only (see module docstring)
+
+    def __post_init__(self) -> None:
+        problems = []
+        if (self.permutation, self.tokenizer, self.hash, self.band_hash) != (
+                "affine32", TOKENIZER_NAME, HASH_NAME, BAND_HASH_NAME):
+            problems.append("only the affine32 permutation with this module's tokenizer and hashes is implemented")
+        if not (self.bands >= 2 and self.rows >= 1 and self.bands * self.rows <= self.num_perm):
+            problems.append(f"bands*rows ({self.bands}*{self.rows}) must fit in num_perm ({self.num_perm}), bands >= 2")
+        if not 1 <= self.shingle_size <= len(_POSITION_MULT):
+            problems.append(f"shingle_size must be 1..{len(_POSITION_MULT)}")
+        for name in ("threshold", "containment_threshold", "min_length_ratio"):
+            if not 0.0 < getattr(self, name) <= 1.0:
+                problems.append(f"{name} must be in (0, 1]")
+        if problems:
+            raise ValueError("invalid MinHashScheme: " + "; ".join(problems))
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def check_compatible(self, other: "MinHashScheme | dict[str, Any]", where: str = "the index") -> None:
+        """Raise ``SchemeMismatch`` naming both when ``other`` (what ``where`` was built with) differs."""
+        recorded = other.as_dict() if isinstance(other, MinHashScheme) else dict(other)
+        check_params(recorded, self.as_dict(), where)
+
+    def lsh_probability(self, jaccard: float) -> float:
+        """Chance that a pair with this Jaccard similarity shares at least one band."""
+        return 1.0 - (1.0 - jaccard ** self.rows) ** self.bands
+
+    def band_keys(self, signature: np.ndarray) -> list[int]:
+        """One unsigned 64-bit bucket key per band (the band's position seeds the hash)."""
+        raw = np.asarray(signature, dtype="<u4").tobytes()
+        width = 4 * self.rows
+        return [_xxh3_64(raw[i:i + width], i) for i in range(0, width * self.bands, width)]
+
+    def judge(self, query: Fingerprint, stored: Fingerprint) -> tuple[float, float] | None:
+        """``(jaccard, containment)`` when ``query`` duplicates ``stored``, else None."""
+        na, nb = query.shingles, stored.shingles
+        if na == 0 or nb == 0:
+            return None
+        equal = int(np.count_nonzero(query.signature == stored.signature))
+        jaccard = equal / self.num_perm
+        small, large = min(na, nb), max(na, nb)
+        if small < self.min_shingles:
+            return (1.0, 1.0) if equal == self.num_perm and na == nb else None
+        shared = jaccard * (na + nb) / (1.0 + jaccard)  # |A & B| from J and the set sizes
+        containment = min(1.0, shared / small)
+        if jaccard >= self.threshold or (
+                small >= self.min_length_ratio * large and containment >= self.containment_threshold):
+            return jaccard, containment
+        return None
+
+    def minhash(self, fp: Fingerprint):
+        """The fingerprint as a datasketch ``LeanMinHash`` (for datasketch's own LSH or tools)."""
+        from datasketch import LeanMinHash
+
+        return LeanMinHash(seed=self.seed, hashvalues=fp.signature, scheme=self.permutation)
+
+
+DEFAULT_SCHEME = MinHashScheme()
+
+# --- tokens -----------------------------------------------------------------
+# ASCII bytes that are not letters or digits separate words (as [\W_]+ does in
+# match_key); other bytes are left for the exact path in ``tokens``.
+_ASCII_SEPARATORS = bytes(
+    b if b >= 128 or chr(b).isalnum() else ord(" ") for b in range(256))
+# Punctuation and symbols frequent in news (curly quotes, dashes, NBSP-like
+# spaces, currency, degree, guillemets), none a word character: blanked in the
+# UTF-8 bytes so that most texts never need the per-word path.
+_SEPARATOR_BLOCKS = [(0x00A1, 0x00BF), (0x00D7, 0x00D7), (0x00F7, 0x00F7), (0x2000, 0x206F), (0x20A0, 0x20CF)]
+
+
+def _separator_bytes_res() -> list[re.Pattern[bytes]]:
+    """One pattern per UTF-8 lead byte: a literal first byte lets the regex engine skip ahead fast."""
+    by_lead: dict[int, dict[bytes, list[int]]] = {}
+    for lo, hi in _SEPARATOR_BLOCKS:
+        for cp in range(lo, hi + 1):
+            ch = chr(cp)
+            if ch.isalnum() or ch == "_":
+                continue
+            raw = ch.encode("utf-8")
+            by_lead.setdefault(raw[0], {}).setdefault(raw[:-1], []).append(raw[-1])
+    patterns = []
+    for lead, groups in sorted(by_lead.items()):
+        alternatives = []
+        for prefix, lasts in sorted(groups.items()):
+            lasts.sort()
+            ranges = [[lasts[0], lasts[0]]]
+            for b in lasts[1:]:
+                if b == ranges[-1][1] + 1:
+                    ranges[-1][1] = b
+                else:
+                    ranges.append([b, b])
+            cls = b"".join(b"\\x%02x-\\x%02x" % (lo, hi) for lo, hi in ranges)
+            alternatives.append(b"".join(b"\\x%02x" % c for c in prefix[1:]) + b"[" + cls + b"]")
+        patterns.append(re.compile(b"\\x%02x(?:" % lead + b"|".join(alternatives) + b")"))
+    return patterns
+
+
+_SEPARATOR_BYTES_RES = _separator_bytes_res()
+# The separator class of match_key, for the few words with other non-ASCII characters.
+_NON_WORD_RE = text_module._NON_WORD_RE
+
+
+def tokens(text: str) -> list[bytes]:
+    """``match_key(text).split()`` as UTF-8 bytes, without a regex pass over ASCII text."""
+    if text.isascii():
+        data = text.lower().encode("ascii")  # NFKC and casefold are lower() on ASCII
+    else:
+        data = unicodedata.normalize("NFKC", text).casefold().encode("utf-8", "surrogatepass")
+        for pattern in _SEPARATOR_BYTES_RES:
+            if data.isascii():
+                break
+            data = pattern.sub(b" ", data)
+    words = data.translate(_ASCII_SEPARATORS).split()
+    if data.isascii():
+        return words
+    out: list[bytes] = []
+    for word in words:
+        if word.isascii():
+            out.append(word)
+        else:  # letters beyond ASCII, or punctuation outside the blocks above
+            out.extend(part.encode("utf-8") for part in _NON_WORD_RE.sub(" ", word.decode("utf-8", "surrogatepass")).split())
+    return out
+
+
+def _as_text(text_or_paragraphs: str | Iterable[str]) -> str:
+    if isinstance(text_or_paragraphs, str):
+        return text_or_paragraphs
+    return "\n".join(text_or_paragraphs)
+
+
+def shingles(text_or_paragraphs: str | Iterable[str], scheme: MinHashScheme = DEFAULT_SCHEME) -> list[bytes]:
+    """Word k-grams joined by spaces: the slow path's input (one shingle if fewer words)."""
+    words = tokens(_as_text(text_or_paragraphs))
+    k = min(scheme.shingle_size, len(words))
+    return [b" ".join(words[i:i + k]) for i in range(len(words) - k + 1)] if words else []
+
+
+# --- fast fingerprint --------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8)
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's own affine32 permutations, generated once per (num_perm, seed)."""
+    from datasketch import MinHash
+
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    return a.astype(np.uint32).reshape(-1, 1), b.astype(np.uint32).reshape(-1, 1)
+
+
+_POSITION_ARRAY = np.array(_POSITION_MULT, dtype=np.uint64)
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
+_CHUNK = 512  # shingles per block: keeps the num_perm x block product in cache
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    s1, m1, s2, m2 = _FMIX32
+    h = h ^ (h >> s1)
+    h *= m1
+    h ^= h >> s2
+    h *= m2
+    h ^= h >> s1
+    return h
+
+
+def fingerprint(text_or_paragraphs: str | Iterable[str], scheme: MinHashScheme = DEFAULT_SCHEME) -> Fingerprint:
+    """The MinHash signature of the text's word shingles and how many distinct shingles it has."""
+    words = tokens(_as_text(text_or_paragraphs))
+    n = len(words)
+    if n == 0:
+        return Fingerprint(np.full(scheme.num_perm, _MAX32, dtype=np.uint32), 0)
+    word_hashes = np.fromiter(map(xxhash.xxh3_64_intdigest, words), dtype=np.uint64, count=n)
+    k = min(scheme.shingle_size, n)
+    m = n - k + 1
+    acc = word_hashes[:m] * _POSITION_ARRAY[0]
+    for j in range(1, k):
+        acc += word_hashes[j:j + m] * _POSITION_ARRAY[j]
+    hashes = (acc >> np.uint64(32)).astype(np.uint32)
+    ordered = np.sort(hashes)
+    distinct = 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
+    mixed = _fmix32(ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if distinct < m else ordered)
+    a, b = _permutations(scheme.num_perm, scheme.seed)
+    signature = None
+    for start in range(0, len(mixed), _CHUNK):
+        block = a * mixed[start:start + _CHUNK]
+        block += b
+        low = block.min(axis=1)
+        signature = low if signature is None else np.minimum(signature, low, out=signature)
+    return Fingerprint(signature, distinct)
+
+
+# --- the cleaning step -------------------------------------------------------
+
+
+def content_key(paragraphs: Iterable[str]) -> str:
+    """A key for a record with neither id nor URL: a hash of its normalised words.
+
+    Such a record has no identity to re-run under, so meeting its own key means
+    the same words arrived twice: ``NearDuplicateFilter`` rejects it.
+    """
+    return "text:" + xxhash.xxh3_128_hexdigest(b" ".join(tokens(_as_text(paragraphs))))
+
+
+class NearDuplicateFilter:
+    """Rejects a story whose cleaned body near-duplicates one already kept (this run or earlier).
+
+    One atomic ``index.check_and_insert`` per story; a kept story's index key
+    is recorded in ``doc.extra["near_duplicates"]`` and counted in ``counts``.
+    """
+
+    name = "near_duplicates"
+
+    def __init__(self, index: NearDupIndex, scheme: MinHashScheme | None = None):
+        if scheme is not None:
+            scheme.check_compatible(index.scheme.as_dict(), where=f"the near-duplicate index {index!r}")
+        self.index = index
+        self.scheme: MinHashScheme = scheme or index.scheme  # type: ignore[assignment]
+        self.counts: Counter = Counter()
+
+    def __call__(self, doc: Document) -> Rejection | None:
+        fp = fingerprint(doc.paragraphs, self.scheme)
+        if fp.shingles == 0:
+            self.counts["empty"] += 1
+            return None
+        key = doc.key
+        if key is None:
+            # No identity but the words: the same words seen before are a repeat, not a re-run.
+            key = content_key(doc.paragraphs)
+            if key in self.index:
+                self.counts["duplicates"] += 1
+                return Rejection("near_duplicate", detail="jaccard=1.00 containment=1.00 (same words)",
+                                 duplicate_of=key)
+        match = self.index.check_and_insert(key, fp, doc.published)
+        if match is None:
+            self.counts["indexed"] += 1
+            doc.extra["near_duplicates"] = {"indexed_as": key, "shingles": fp.shingles}
+            return None
+        self.counts["duplicates"] += 1
+        return Rejection("near_duplicate", detail=match.describe(), duplicate_of=match.key)
