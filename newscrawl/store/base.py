@@ -1,0 +1,216 @@
+"""The interfaces of what outlives a run: the near-duplicate index and the seen-story store.
+
+The cleaning chain and the spiders code against ``NearDupIndex`` and
+``SeenStore`` only; where the state lives (memory, SQLite, Redis) is chosen in
+one place (``open_stores``). A store never computes fingerprints: the scheme
+that made them is handed in (``SketchScheme``), recorded with the index, and a
+store built with other parameters refuses to be used (``SchemeMismatch``).
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable, Protocol
+
+import numpy as np
+
+SIGNATURE_DTYPE = np.dtype("<u4")  # datasketch's "affine32" hash values, little-endian on disk
+
+
+class SchemeMismatch(ValueError):
+    """An index was built with other fingerprint parameters than the ones in use."""
+
+
+class StoreError(OSError):
+    """The state store cannot be used (unreadable file, unreachable server...)."""
+
+
+class StoreLocked(StoreError):
+    """Another process held the state store longer than the lock timeout."""
+
+
+@dataclass(frozen=True, eq=False)
+class Fingerprint:
+    """A text's MinHash signature and its number of distinct shingles."""
+
+    signature: np.ndarray  # uint32, one value per permutation
+    shingles: int
+
+    def to_bytes(self) -> bytes:
+        return np.asarray(self.signature, dtype=SIGNATURE_DTYPE).tobytes()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes, shingles: int) -> "Fingerprint":
+        return cls(np.frombuffer(blob, dtype=SIGNATURE_DTYPE), int(shingles))
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Fingerprint) and self.shingles == other.shingles
+                and np.array_equal(self.signature, other.signature))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Match:
+    """An indexed story the queried text duplicates, with the estimates that said so."""
+
+    key: str
+    jaccard: float
+    containment: float
+
+    def describe(self) -> str:
+        return f"jaccard={self.jaccard:.2f} containment={self.containment:.2f}"
+
+
+class SketchScheme(Protocol):
+    """What a store needs from the scheme that made the fingerprints (see cleaning.neardup)."""
+
+    num_perm: int
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+    def band_keys(self, signature: np.ndarray) -> list[int]: ...
+
+    def judge(self, query: Fingerprint, stored: Fingerprint) -> tuple[float, float] | None: ...
+
+
+def check_params(recorded: dict[str, Any], current: dict[str, Any], where: str) -> None:
+    """Raise ``SchemeMismatch`` naming both parameter sets when they differ."""
+    if recorded == current:
+        return
+    names = sorted(set(recorded) | set(current))
+    diffs = ", ".join(f"{n} {recorded.get(n)!r} (stored) vs {current.get(n)!r} (now)" for n in names
+                      if recorded.get(n) != current.get(n))
+    raise SchemeMismatch(
+        f"{where} was built with another near-duplicate scheme: {diffs}. Stored scheme: {recorded}; "
+        f"this run's scheme: {current}. Run with the stored scheme, or reset the state "
+        f"(newscrawl state reset) to rebuild the index under this one")
+
+
+def best_match(matches: Iterable[Match]) -> Match | None:
+    """The strongest match: highest containment, then Jaccard, then the smaller key."""
+    ranked = sorted(matches, key=lambda m: (-m.containment, -m.jaccard, m.key))
+    return ranked[0] if ranked else None
+
+
+def utc_now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def normalize_time(value: str | None) -> str | None:
+    """An ISO 8601 time as naive UTC ``YYYY-MM-DDTHH:MM:SS`` so that strings compare as times.
+
+    Times without an offset are taken as UTC; a value that is not ISO 8601 gives None.
+    """
+    if not value:
+        return None
+    text = value.strip().replace("Z", "+00:00").replace(" ", "T", 1)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def cutoff(before_iso: str) -> str:
+    """``expire``/``prune`` argument, normalised; a bad value is a clear error, not a no-op."""
+    normal = normalize_time(before_iso)
+    if normal is None:
+        raise ValueError(f"not an ISO 8601 time: {before_iso!r}")
+    return normal
+
+
+_URL_PASSWORD_RE = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@/\s]*)(?P<at>@)")
+
+
+def mask_url(url: str) -> str:
+    """``redis://user:secret@host`` -> ``redis://user:***@host``, for logs and ``state`` output."""
+    return _URL_PASSWORD_RE.sub(lambda m: m.group("head") + "***" + m.group("at"), url or "")
+
+
+class NearDupIndex(abc.ABC):
+    """Fingerprints of the stories kept so far; first seen wins.
+
+    ``check_and_insert`` is the one call the cleaning chain makes: it is atomic
+    (across processes for shared stores), so two workers racing with copies of
+    one story keep exactly one of them.
+    """
+
+    scheme: SketchScheme
+
+    @abc.abstractmethod
+    def check_and_insert(self, key: str, fp: Fingerprint, published: str | None = None) -> Match | None:
+        """The best match among indexed stories, or None after indexing ``key``.
+
+        A key already in the index is never its own duplicate (a re-run after a
+        crash): None, and the entry is left as it is.
+        """
+
+    @abc.abstractmethod
+    def query(self, fp: Fingerprint) -> list[Match]:
+        """Every indexed story ``fp`` duplicates, best first; indexes nothing."""
+
+    @abc.abstractmethod
+    def remove(self, key: str) -> bool:
+        """Forget one story; False when it was not indexed."""
+
+    @abc.abstractmethod
+    def expire(self, before_iso: str) -> int:
+        """Drop stories published (else indexed) before ``before_iso``; returns how many."""
+
+    @abc.abstractmethod
+    def __len__(self) -> int: ...
+
+    @abc.abstractmethod
+    def reset(self) -> None:
+        """Forget every story (the recorded scheme stays)."""
+
+    @abc.abstractmethod
+    def __contains__(self, key: object) -> bool: ...
+
+    def close(self) -> None:
+        return None
+
+
+class SeenStore(abc.ABC):
+    """Stories handled across runs, with a pending state for crash safety.
+
+    A story is *pending* from just before it is written until it is durably in
+    a feed or the rejects file (*done*). ``is_handled`` is true in both states:
+    a pending story is being written by this run, and a killed run's pending
+    stories are settled (``mark_done`` or ``forget``) when the next run starts.
+    """
+
+    @abc.abstractmethod
+    def is_handled(self, key: str) -> bool: ...
+
+    @abc.abstractmethod
+    def mark_pending(self, key: str) -> None: ...
+
+    @abc.abstractmethod
+    def mark_done(self, keys: Iterable[str]) -> None: ...
+
+    @abc.abstractmethod
+    def pending(self) -> list[str]: ...
+
+    @abc.abstractmethod
+    def forget(self, keys: Iterable[str]) -> None: ...
+
+    @abc.abstractmethod
+    def counts(self) -> dict[str, int]:
+        """``{"pending": n, "done": m}``."""
+
+    @abc.abstractmethod
+    def prune(self, before_iso: str) -> int:
+        """Forget stories handled before ``before_iso``; returns how many."""
+
+    @abc.abstractmethod
+    def reset(self) -> None: ...
+
+    def close(self) -> None:
+        return None

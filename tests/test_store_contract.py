@@ -1,0 +1,205 @@
+"""The behaviour every store promises, run against each backend: memory, SQLite, a real Redis."""
+
+from __future__ import annotations
+
+import pytest
+
+from newscrawl.cleaning.neardup import DEFAULT_SCHEME, fingerprint
+from newscrawl.store import MemoryIndex, MemorySeenStore, open_stores
+from newscrawl.store.base import mask_url, normalize_time
+from tests.conftest import FIXTURES
+from tests.redis_server import redis_server, redis_url  # noqa: F401  (fixtures)
+
+NAMES = ["oil-reuters", "emirates-cnbc", "plague-express", "moon-landers-space", "doobie-billboard"]
+
+
+def text(name: str) -> str:
+    return (FIXTURES / "articles" / f"{name}.txt").read_text(encoding="utf-8")
+
+
+def truncated(name: str) -> str:
+    words = text(name).split(" ")
+    return " ".join(words[: int(len(words) * 0.7)])
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def stores(request, tmp_path):
+    if request.param == "memory":
+        yield MemoryIndex(DEFAULT_SCHEME), MemorySeenStore()
+        return
+    if request.param == "sqlite":
+        opened = open_stores("menafn", state_dir=tmp_path / "state", scheme=DEFAULT_SCHEME)
+    else:
+        opened = open_stores("menafn", redis_url=request.getfixturevalue("redis_url"), scheme=DEFAULT_SCHEME)
+    try:
+        yield opened.index, opened.seen
+    finally:
+        opened.close()
+
+
+def test_check_and_insert_keeps_the_first_and_names_it_for_copies(stores):
+    index, _ = stores
+    for name in NAMES:
+        assert index.check_and_insert(name, fingerprint(text(name)), "2026-02-12T09:41:00") is None
+    assert len(index) == len(NAMES)
+    match = index.check_and_insert("copy-of-oil", fingerprint(truncated("oil-reuters")))
+    assert match is not None and match.key == "oil-reuters"
+    assert match.containment >= DEFAULT_SCHEME.containment_threshold
+    assert "copy-of-oil" not in index and len(index) == len(NAMES)
+
+
+def test_a_key_already_indexed_is_not_its_own_duplicate(stores):
+    index, _ = stores
+    fp = fingerprint(text("emirates-cnbc"))
+    assert index.check_and_insert("1101", fp) is None
+    assert index.check_and_insert("1101", fp) is None
+    assert len(index) == 1
+
+
+def test_query_finds_matches_best_first_and_indexes_nothing(stores):
+    index, _ = stores
+    index.check_and_insert("full", fingerprint(text("plague-express")))
+    index.check_and_insert("other", fingerprint(text("oil-reuters")))
+    matches = index.query(fingerprint(text("plague-express")))
+    assert [m.key for m in matches] == ["full"] and matches[0].jaccard == 1.0
+    assert index.query(fingerprint(text("doobie-billboard"))) == []
+    assert len(index) == 2
+
+
+def test_remove_forgets_a_story(stores):
+    index, _ = stores
+    fp = fingerprint(text("moon-landers-space"))
+    index.check_and_insert("moon", fp)
+    assert index.remove("moon") is True and index.remove("moon") is False
+    assert "moon" not in index and index.query(fp) == []
+    assert index.check_and_insert("moon-again", fp) is None
+
+
+def test_expire_drops_stories_published_before_the_cutoff(stores):
+    index, _ = stores
+    index.check_and_insert("old", fingerprint(text("oil-reuters")), "2026-01-10T23:30:00-02:00")  # 01:30 UTC on the 11th
+    index.check_and_insert("new", fingerprint(text("emirates-cnbc")), "2026-01-11T03:00:00+00:00")
+    index.check_and_insert("undated", fingerprint(text("plague-express")), None)  # indexed now
+    assert index.expire("2026-01-11T02:00:00Z") == 1
+    assert "old" not in index and "new" in index and "undated" in index
+    assert index.check_and_insert("old-copy", fingerprint(text("oil-reuters"))) is None  # no longer a duplicate
+    with pytest.raises(ValueError, match="not an ISO 8601 time"):
+        index.expire("last tuesday")
+
+
+def test_reset_forgets_everything(stores):
+    index, seen = stores
+    index.check_and_insert("a", fingerprint(text("oil-reuters")))
+    seen.mark_done(["a"])
+    index.reset()
+    seen.reset()
+    assert len(index) == 0 and seen.counts() == {"pending": 0, "done": 0}
+    assert index.check_and_insert("b", fingerprint(text("oil-reuters"))) is None
+
+
+def test_seen_store_tracks_pending_and_done(stores):
+    _, seen = stores
+    assert not seen.is_handled("s1")
+    seen.mark_pending("s1")
+    seen.mark_pending("s2")
+    assert seen.is_handled("s1") and seen.pending() == ["s1", "s2"]
+    seen.mark_done(["s1"])
+    seen.mark_pending("s1")  # written already: stays done
+    assert seen.pending() == ["s2"] and seen.counts() == {"pending": 1, "done": 1}
+    seen.forget(["s2"])
+    assert not seen.is_handled("s2") and seen.counts() == {"pending": 0, "done": 1}
+    assert seen.prune("2000-01-01T00:00:00") == 0
+    assert seen.prune("2999-01-01T00:00:00") == 1 and not seen.is_handled("s1")
+
+
+def test_normalize_time_compares_instants():
+    assert normalize_time("2026-02-12T09:41:00+04:00") == "2026-02-12T05:41:00"
+    assert normalize_time("2026-02-12 09:41") == "2026-02-12T09:41:00"
+    assert normalize_time("Feb 12") is None and normalize_time(None) is None
+
+
+def test_mask_url_hides_passwords():
+    assert mask_url("redis://:s3cret@10.0.0.1:6379/2") == "redis://:***@10.0.0.1:6379/2"
+    assert mask_url("rediss://user:p%40ss@host/0") == "rediss://user:***@host/0"
+    assert mask_url("redis://host:6379/0") == "redis://host:6379/0"
+
+
+# --- two OS processes racing -------------------------------------------------------
+
+RACER = r"""
+import json, sys, time
+from pathlib import Path
+from newscrawl.cleaning.neardup import DEFAULT_SCHEME, fingerprint
+from newscrawl.store import open_stores
+args = json.loads(sys.stdin.readline())
+stores = open_stores("race", state_dir=Path(args["state_dir"]) if args["state_dir"] else None,
+                     redis_url=args["redis_url"], scheme=DEFAULT_SCHEME)
+fps = [(key, fingerprint(body)) for key, body in args["docs"]]
+print("ready", flush=True)
+start_at = float(sys.stdin.readline())
+result = []
+for i, (key, fp) in enumerate(fps):
+    while time.time() < start_at + 0.004 * i:  # both processes try story i at the same instant
+        pass
+    match = stores.index.check_and_insert(key, fp)
+    result.append([key, match.key if match else None])
+stores.close()
+print(json.dumps(result), flush=True)
+"""
+
+
+def distinct_stories(size: int = 60) -> list[str]:
+    """Non-overlapping 60-word passages of real articles: each a different story."""
+    out = []
+    for name in NAMES + ["plague-smithsonian", "moon-landers-spacenews", "doobie-rollingstone", "diet-ru"]:
+        words = text(name).split()
+        out.extend(" ".join(words[i:i + size]) for i in range(0, len(words) - size + 1, size))
+    return out
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_two_processes_racing_with_copies_keep_exactly_one(backend, tmp_path, request):
+    import json
+    import subprocess
+    import sys
+    import time
+
+    from tests.shared_data import REPO
+
+    state = {"state_dir": str(tmp_path / "state"), "redis_url": None}
+    if backend == "redis":
+        state = {"state_dir": None, "redis_url": request.getfixturevalue("redis_url")}
+    stories = distinct_stories()
+    assert len(stories) >= 30
+    docs = {
+        "A": [[f"A{i}", body] for i, body in enumerate(stories)],
+        "B": [[f"B{i}", body.replace(" the ", " a ", 1) + " (Newswire)"] for i, body in enumerate(stories)],
+    }
+    procs = {}
+    for side in "AB":
+        procs[side] = subprocess.Popen([sys.executable, "-c", RACER], cwd=REPO, text=True,
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        procs[side].stdin.write(json.dumps({**state, "docs": docs[side]}) + "\n")
+        procs[side].stdin.flush()
+    try:
+        for proc in procs.values():
+            assert proc.stdout.readline().strip() == "ready"
+        start_at = time.time() + 0.5
+        for proc in procs.values():
+            proc.stdin.write(f"{start_at}\n")
+            proc.stdin.flush()
+        results = {side: dict(json.loads(proc.stdout.readline())) for side, proc in procs.items()}
+    finally:
+        for proc in procs.values():
+            proc.stdin.close()
+            proc.wait(timeout=60)
+    for i in range(len(stories)):
+        a, b = results["A"][f"A{i}"], results["B"][f"B{i}"]
+        assert (a is None) != (b is None), (i, a, b)  # exactly one kept
+        assert (a or b) in (f"A{i}", f"B{i}")  # and the other names it
+    opened = open_stores("race", state_dir=tmp_path / "state" if backend == "sqlite" else None,
+                         redis_url=state["redis_url"], scheme=DEFAULT_SCHEME)
+    try:
+        assert len(opened.index) == len(stories)
+    finally:
+        opened.close()
