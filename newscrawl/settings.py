@@ -99,6 +99,7 @@ EXTENSIONS = {
     "newscrawl.extensions.RejectsWriter": 500,
     "newscrawl.state.StateLedger": 510,
     "newscrawl.extensions.RunSummary": 520,
+    "newscrawl.frontier.RedisIdleWait": 530,  # only with NEWSCRAWL_REDIS_URL
 }
 
 # --- State that outlives a run -------------------------------------------------
@@ -123,4 +124,5 @@ import os as _os  # noqa: E402
 
 NEWSCRAWL_REDIS_URL = _os.environ.get("NEWSCRAWL_REDIS_URL") or None
 NEWSCRAWL_REDIS_DUPEFILTER_TTL = 600  # seconds a crawl's request fingerprints outlive its last request
+NEWSCRAWL_REDIS_MAX_IDLE = 10.0  # seconds a worker waits on an empty shared queue before closing
 ADDONS = {"newscrawl.frontier.RedisFrontierAddon": 0}

@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from newscrawl.demo_site.templates import Story
+from tests.redis_server import redis_server, redis_url  # noqa: F401
 from tests.site_server import FAST, MIXED_KINDS, REPO, build_site, run_crawl, serve
 
 
@@ -120,3 +121,24 @@ def test_runs_killed_at_random_points_lose_and_double_nothing(tmp_path):
     assert final.items
     ids = [r["story_id"] for r in feed_lines(data)]
     assert sorted(ids) == sorted(s.story_id for s in site.expected)  # each story exactly once
+
+
+def test_two_workers_sharing_redis_export_every_story_exactly_once(tmp_path, redis_url):
+    site = build_site(120, seed=21, kinds=MIXED_KINDS)
+    with serve(site) as server:
+        starts = [server.url(site.listing_path), server.url(site.rss_path)]
+        shared = ["NEWSCRAWL_REDIS_URL=" + redis_url, "DOWNLOAD_DELAY=0.02", "CONCURRENT_REQUESTS=2",
+                  "CONCURRENT_REQUESTS_PER_DOMAIN=2", "NEWSCRAWL_REDIS_MAX_IDLE=3"]
+        workers = [_start_crawl(starts, tmp_path / f"worker{i}", *shared) for i in (1, 2)]
+        errors = [w.communicate(timeout=180)[1].decode("utf-8", "replace") for w in workers]
+        story_requests = [h.path for h in server.hits if h.path in {s.path for s in site.stories}]
+    assert [w.returncode for w in workers] == [0, 0], errors
+    feeds = [feed_lines(tmp_path / f"worker{i}") for i in (1, 2)]
+    ids = [r["story_id"] for feed in feeds for r in feed]
+    assert sorted(ids) == sorted(s.story_id for s in site.expected)  # exactly once across both feeds
+    assert all(feed for feed in feeds), "both workers took a share of the crawl"
+    # The frontier is shared: a story page is fetched by one worker (retried kinds aside).
+    assert len(story_requests) - len(set(story_requests)) <= 3
+    # The password never reaches the logs.
+    password = redis_url.split(":")[2].split("@")[0]
+    assert all(password not in e for e in errors)

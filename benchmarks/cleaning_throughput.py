@@ -1,0 +1,102 @@
+"""Cleaning throughput: `newscrawl clean` over seed-style captures vs the plain datasketch recipe.
+
+Both run in this process over the same captures (>= 5,000, ~1,000 words each, built from the
+article-extraction benchmark's real bodies plus MENAFN-style noise):
+
+- plain: MinHash(num_perm=128) + update_batch over word 5-grams + MinHashLSH(threshold=0.8)
+  query and insert, nothing else;
+- newscrawl: the whole chain (shells, boilerplate, repeated passages, near-duplicates) as
+  `newscrawl clean` runs it, reading a JSONL file and writing output and rejects.
+
+Usage: python -m benchmarks.cleaning_throughput [--n 5000] [--data PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import RESULTS, default_benchmark_dir, print_table, real_articles, write_result
+
+
+def build_captures(n: int, data: Path, seed: int = 7) -> list[dict]:
+    from benchmarks.cleaning_quality import make_capture  # the noise model of the quality benchmark
+
+    rng = random.Random(seed)
+    articles = [a for a in real_articles(data) if len(a["body"].split()) >= 150]
+    captures = []
+    for i in range(n):
+        art = rng.choice(articles)
+        body = art["body"]
+        # Stretch short articles towards ~1,000 words with other real paragraphs.
+        while len(body.split()) < 900:
+            body += "\n\n" + rng.choice(articles)["body"]
+        capture = make_capture(art["title"] or "Untitled", body, rng, story_id=str(1100000000 + i))
+        captures.append({"id": f"c{i}", "text": capture["text"]})
+    return captures
+
+
+def plain_recipe(captures: list[dict]) -> float:
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=0.8, num_perm=128)
+    start = time.perf_counter()
+    for rec in captures:
+        words = rec["text"].split()
+        shingles = [" ".join(words[i:i + 5]).encode("utf-8") for i in range(max(len(words) - 4, 1))]
+        m = MinHash(num_perm=128)
+        m.update_batch(shingles)
+        lsh.query(m)
+        lsh.insert(rec["id"], m)
+    return time.perf_counter() - start
+
+
+def newscrawl_clean(captures: list[dict]) -> tuple[float, dict]:
+    from newscrawl.clean_files import run_clean
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "in.jsonl"
+        with src.open("w", encoding="utf-8") as fh:
+            for rec in captures:
+                fh.write(json.dumps(rec) + "\n")
+        start = time.perf_counter()
+        report = run_clean([str(src)], Path(tmp) / "out.jsonl", Path(tmp) / "rej.jsonl", stderr=sys.stderr)
+        elapsed = time.perf_counter() - start
+    return elapsed, {"kept": report.kept, "rejected": dict(report.rejected)}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=5000)
+    parser.add_argument("--data", type=Path, default=default_benchmark_dir())
+    args = parser.parse_args(argv)
+    if not (args.data / "ground-truth.json").exists():
+        print(f"skipped: article-extraction benchmark not found at {args.data} (pass --data PATH)")
+        return 0
+    captures = build_captures(args.n, args.data)
+    words = sum(len(c["text"].split()) for c in captures) / len(captures)
+    t_plain = plain_recipe(captures)
+    t_ours, outcome = newscrawl_clean(captures)
+    rows = [
+        ("plain datasketch recipe", f"{len(captures) / t_plain:,.0f}", f"{t_plain:.2f}"),
+        ("newscrawl clean (whole chain)", f"{len(captures) / t_ours:,.0f}", f"{t_ours:.2f}"),
+    ]
+    print(f"{len(captures)} captures, {words:.0f} words each on average")
+    print_table(("pipeline", "captures/s", "seconds"), rows)
+    ratio = t_plain / t_ours
+    print(f"speed-up: {ratio:.2f}x (goal >= 5x)")
+    write_result("cleaning_throughput", {
+        "captures": len(captures), "mean_words": round(words),
+        "plain_per_s": len(captures) / t_plain, "newscrawl_per_s": len(captures) / t_ours,
+        "ratio": ratio, "newscrawl_outcome": outcome,
+    })
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
