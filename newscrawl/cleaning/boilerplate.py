@@ -24,7 +24,10 @@ def repair(paragraphs: list[str]) -> list[str]:
     """Undo mojibake and collapse spacing; drop paragraphs left blank."""
     out = []
     for p in paragraphs:
-        p = normalize_space(fix_mojibake(p))
+        fixed = fix_mojibake(p)
+        while fixed != p:  # text damaged twice needs two passes; each pass shortens it, so this ends
+            p, fixed = fixed, fix_mojibake(fixed)
+        p = normalize_space(p)
         if p:
             out.append(p)
     return out

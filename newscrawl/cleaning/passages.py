@@ -8,7 +8,8 @@ product, the same spec list for two models, "Photo" captions. The line drawn:
 
 - a repeated block (two or more paragraphs repeated in the same order) that
   holds a *long* paragraph (``LONG_WORDS``: prose, not a label, list item or
-  question) is an artefact, every paragraph of it;
+  question), or runs to ``BLOCK_WORDS`` in all, is an artefact, every
+  paragraph of it (a repeated "Available from Amazon / Buy now" pair is not);
 - a lone repeated paragraph is one when it is longer still (``ALONE_WORDS``:
   pull quotes, embedded tweets and interview questions repeat legitimately
   and run shorter);
@@ -29,6 +30,7 @@ from newscrawl.cleaning.document import Document, Rejection
 from newscrawl.cleaning.text import match_key
 
 LONG_WORDS = 20  # a repeated block (2+ paragraphs) holding a paragraph this long is an artefact
+BLOCK_WORDS = 30  # ...or that long in all (wire copy runs to one-sentence paragraphs)
 ALONE_WORDS = 30  # a lone repeated paragraph must be this long (pull quotes and questions run shorter)
 NEAR_MIN_WORDS = 10  # shorter paragraphs match exactly or not at all
 NEAR_RATIO = 0.9  # word-sequence similarity of a near repeat (one word changed in ten)
@@ -120,7 +122,11 @@ def _drop_once(keys: list[str]) -> list[bool]:
                 break
             j, origins = j + 1, follow
         longest = max(max(lengths[k], lengths[twins[k][0]]) for k in range(i, j + 1))
-        if longest >= (LONG_WORDS if j > i else ALONE_WORDS):
+        if j > i:
+            is_artefact = longest >= LONG_WORDS or sum(lengths[i:j + 1]) >= BLOCK_WORDS
+        else:
+            is_artefact = longest >= ALONE_WORDS
+        if is_artefact:
             artefact[i:j + 1] = [True] * (j + 1 - i)
         i = j + 1
 

@@ -137,7 +137,8 @@ MENAFN = RuleSet(
     date_lines=(
         "re:date\\s*(?P<date>\\d{4}-\\d{2}-\\d{2})(?:\\s+(?P<time>\\d{1,2}:\\d{2}(?::\\d{2})?))?(?:\\s*(?:403|404))?",
     ),
-    datelines=("re:\\(\\s*(?P<site>MENAFN)\\s*(?:[-–—]\\s*(?P<provider>[^()]{1,80}?)\\s*)?\\)\\s*",),
+    # "(MENAFN- Kuwait News Agency (KUNA))": a provider name may hold one bracketed part.
+    datelines=("re:\\(\\s*(?P<site>MENAFN)\\s*(?:[-–—]\\s*(?P<provider>(?:[^()]|\\([^()]*\\)){1,80}?)\\s*)?\\)\\s*",),
     disclaimers=(
         "Legal Disclaimer: MENAFN provides the information “as is” without warranty of any kind. "
         "… kindly contact the provider above.",
