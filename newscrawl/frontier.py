@@ -73,7 +73,7 @@ class RedisIdleWait:
         from scrapy.exceptions import NotConfigured
 
         if not crawler.settings.get("NEWSCRAWL_REDIS_URL"):
-            raise NotConfigured("no shared frontier")
+            raise NotConfigured  # no shared frontier: nothing to wait for (and nothing to log)
         ext = cls(crawler, crawler.settings.getfloat("NEWSCRAWL_REDIS_MAX_IDLE", 10.0))
         crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(ext.request_scheduled, signal=signals.request_scheduled)

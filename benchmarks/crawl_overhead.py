@@ -1,0 +1,65 @@
+"""Crawl overhead: `scrapy crawl menafn` over a loopback site with all pipelines vs none.
+
+The same generated site (>= 2,000 story pages) is crawled twice in this run, each in a fresh
+data directory: once with the project's ITEM_PIPELINES (cleaning, near-duplicates, ledger) and
+once with ITEM_PIPELINES empty. Politeness is off (loopback), so the crawl is as fast as Scrapy
+goes and the pipelines' share of the wall time is as large as it can be.
+
+Usage: python -m benchmarks.crawl_overhead [--stories 2000] [--repeat 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import ROOT, print_table, write_result
+
+
+def crawl_once(starts: list[str], workdir: Path, *settings: str) -> tuple[float, int, int]:
+    sys.path.insert(0, str(ROOT))
+    from tests.site_server import run_crawl
+
+    t0 = time.perf_counter()
+    result = run_crawl(starts, workdir, "LOG_LEVEL=WARNING", "CONCURRENT_REQUESTS=32",
+                       "CONCURRENT_REQUESTS_PER_DOMAIN=32", "MENAFN_MAX_LISTING_PAGES=1000", *settings, timeout=1800)
+    elapsed = time.perf_counter() - t0
+    if result.returncode != 0:
+        print(result.stderr[-2000:])
+    pages = sum(v for k, v in result.stats.items() if k.startswith("downloader/response_status_count/"))
+    return elapsed, pages, len(result.items)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stories", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    from tests.site_server import build_site, serve
+
+    site = build_site(args.stories, per_page=20, rss_items=20, rss_only=0)
+    runs = {"pipelines": [], "no pipelines": []}
+    with serve(site) as server, tempfile.TemporaryDirectory() as tmp:
+        starts = [server.url(site.listing_path), server.url(site.rss_path)]
+        for i in range(args.repeat):  # alternate so drift on the machine hits both alike
+            runs["pipelines"].append(crawl_once(starts, Path(tmp) / f"p{i}"))
+            runs["no pipelines"].append(crawl_once(starts, Path(tmp) / f"n{i}", "ITEM_PIPELINES={}"))
+    best = {name: min(r, key=lambda x: x[0]) for name, r in runs.items()}
+    rows = [(name, f"{t:.2f}", pages, items, f"{pages / t:,.0f}") for name, (t, pages, items) in best.items()]
+    print(f"{args.stories} stories, best of {args.repeat} runs each (wall time includes Scrapy start-up)")
+    print_table(("crawl", "seconds", "pages", "items", "pages/s"), rows)
+    overhead = best["pipelines"][0] / best["no pipelines"][0] - 1
+    print(f"pipeline overhead: {overhead:+.1%} of wall time (goal <= +10%)")
+    write_result("crawl_overhead", {
+        "stories": args.stories, "runs": {k: [list(x) for x in v] for k, v in runs.items()},
+        "seconds": {k: v[0] for k, v in best.items()}, "overhead": overhead,
+    })
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
