@@ -1,4 +1,4 @@
-"""Downloader safety: retries that back off, and quiet logs for hosts that cannot be reached.
+"""Downloader safety: retries that back off, quiet logs for unreachable hosts, address guards, a blocked-host stop.
 
 ``RetryAfterMiddleware`` is Scrapy's ``RetryMiddleware`` with a wait before each
 retry: the server's ``Retry-After`` (seconds or an HTTP date) when it sends one,
@@ -7,6 +7,12 @@ else ``NEWSCRAWL_RETRY_BACKOFF_BASE * 2**(attempt-1)``, both capped by
 keeps serving other requests. A host that has never answered and fails with a
 DNS or connection-refused error is not retried at all: on a machine without
 network that turns minutes of pointless retries into one prompt failure.
+
+``PrivateAddressMiddleware`` refuses non-http(s) URLs and requests to private,
+loopback or link-local addresses (IP literals, or hosts resolving to them),
+except on the hosts of the start URLs the user gave. ``BlockedHostBreaker``
+stops the run with one line when a host answers only 403/429, instead of
+hammering it for hours.
 """
 
 from __future__ import annotations
@@ -15,12 +21,17 @@ import logging
 import time
 from email.utils import parsedate_to_datetime
 
+from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError
+from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, IgnoreRequest
 from scrapy.utils.asyncio import sleep
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet import error as tx_error
+
+from newscrawl.commands.crawl import FAILURE_KEY
+from newscrawl.safety import address_refusal, host_of, ip_literal, url_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -135,3 +146,121 @@ def quiet_unreachable_tracebacks() -> None:
         log = logging.getLogger(name)
         if _FILTER not in log.filters:
             log.addFilter(_FILTER)
+
+
+# --- Safety: where requests may go ------------------------------------------------------
+class PrivateAddressMiddleware:
+    """Refuses (``IgnoreRequest``, counted under ``newscrawl/safety/refused/<why>``) requests that a page
+    could use to reach the crawling machine or its network: non-http(s) schemes, and hosts that are, or
+    resolve to, private, loopback or link-local addresses. Hosts of the spider's ``start_urls`` and of
+    ``NEWSCRAWL_TRUSTED_HOSTS`` are exempt from the address check (a mirror or test server on loopback).
+    The check resolves through the crawler's own caching resolver, so the connection uses the address
+    that was checked.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.enabled = crawler.settings.getbool("NEWSCRAWL_REFUSE_PRIVATE_ADDRESSES", True)
+        self.trusted: set[str] = {h.lower() for h in crawler.settings.getlist("NEWSCRAWL_TRUSTED_HOSTS")}
+        self._verdicts: dict[str, str | None] = {}
+        self._logged: set[tuple[str, str]] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        mw = cls(crawler)
+        crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
+        return mw
+
+    def spider_opened(self, spider):
+        self.trusted.update(h for h in (host_of(u) for u in getattr(spider, "start_urls", None) or []) if h)
+
+    async def process_request(self, request, spider=None):
+        why = url_refusal(request.url)
+        host = host_of(request.url)
+        if why is None and self.enabled and host not in self.trusted:
+            why = await self._address_verdict(host)
+        if why is not None:
+            self.stats.inc_value(f"newscrawl/safety/refused/{why}")
+            first = (host, why) not in self._logged
+            self._logged.add((host, why))
+            logger.log(logging.WARNING if first else logging.DEBUG, "refused %s: %s", request.url[:200],
+                       why.replace("_", " "))
+            raise IgnoreRequest(f"refused: {why.replace('_', ' ')}")
+        return None
+
+    async def _address_verdict(self, host: str) -> str | None:
+        if host in self._verdicts:
+            return self._verdicts[host]
+        literal = ip_literal(host)
+        if literal is not None:
+            verdict = address_refusal(literal)
+        else:
+            from twisted.internet import reactor
+
+            try:
+                address = await maybe_deferred_to_future(reactor.resolve(host))
+            except Exception:  # unresolvable: the download itself fails and is reported as such
+                return None
+            verdict = address_refusal(address)
+            if verdict is not None:
+                verdict = f"resolves_to_{verdict}"
+        self._verdicts[host] = verdict
+        return verdict
+
+
+# --- A host that refuses everything ---------------------------------------------------
+class BlockedHostBreaker:
+    """Stops the run when one host answers ``NEWSCRAWL_BLOCKED_STREAK`` responses in a row with a
+    blocking status (``NEWSCRAWL_BLOCKED_CODES``: 403, 429), retries included.
+
+    The spider is closed with reason ``blocked_host``, ``newscrawl/failure`` says which host and why
+    (so ``scrapy crawl`` exits 1 with that line), and requests still queued for the host are refused
+    rather than sent. Any other answer from the host resets its streak. 0 disables the breaker.
+    """
+
+    def __init__(self, crawler, streak: int, codes: set[int]):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.limit = streak
+        self.codes = codes
+        self.streaks: dict[str, int] = {}
+        self.tripped: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        return cls(crawler, s.getint("NEWSCRAWL_BLOCKED_STREAK", 20),
+                   {int(c) for c in s.getlist("NEWSCRAWL_BLOCKED_CODES", [403, 429])})
+
+    def process_request(self, request, spider=None):
+        if self.tripped and host_of(request.url) in self.tripped:
+            self.stats.inc_value("newscrawl/blocked_host/requests_not_sent")
+            raise IgnoreRequest("host is blocking the crawler")
+        return None
+
+    def process_response(self, request, response, spider=None):
+        if self.limit <= 0 or request.url.endswith("/robots.txt"):
+            return response
+        host = host_of(request.url)
+        if response.status not in self.codes:
+            self.streaks.pop(host, None)
+            return response
+        n = self.streaks[host] = self.streaks.get(host, 0) + 1
+        if n >= self.limit and host not in self.tripped:
+            self._trip(host, n, response.status)
+        return response
+
+    def _trip(self, host: str, n: int, status: int) -> None:
+        self.tripped.add(host)
+        codes = "/".join(str(c) for c in sorted(self.codes))
+        name = getattr(self.crawler.spider, "name", "crawl")
+        message = (f"{name}: {host} answered {n} requests in a row with {codes} (last {status}); "
+                   f"stopped instead of hammering it (NEWSCRAWL_BLOCKED_STREAK={self.limit})")
+        self.stats.inc_value("newscrawl/blocked_host/stopped")
+        if not self.stats.get_value(FAILURE_KEY):
+            self.stats.set_value(FAILURE_KEY, message)
+        logger.error(message)
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason="blocked_host"))

@@ -126,3 +126,17 @@ NEWSCRAWL_REDIS_URL = _os.environ.get("NEWSCRAWL_REDIS_URL") or None
 NEWSCRAWL_REDIS_DUPEFILTER_TTL = 600  # seconds a crawl's request fingerprints outlive its last request
 NEWSCRAWL_REDIS_MAX_IDLE = 10.0  # seconds a worker waits on an empty shared queue before closing
 ADDONS = {"newscrawl.frontier.RedisFrontierAddon": 0}
+
+# --- Reliability and safety (newscrawl/middlewares.py, newscrawl/safety.py) -------------
+# Requests to private, loopback or link-local addresses (IP literals or resolved names) and
+# non-http(s) URLs are refused and counted (newscrawl/safety/refused/<why>); the hosts of the
+# start URLs, and these, are exempt so mirrors and test servers on loopback keep working.
+NEWSCRAWL_REFUSE_PRIVATE_ADDRESSES = True
+NEWSCRAWL_TRUSTED_HOSTS = []
+# A host answering this many responses in a row with these statuses stops the run with one line.
+NEWSCRAWL_BLOCKED_STREAK = 20  # 0 disables
+NEWSCRAWL_BLOCKED_CODES = [403, 429]
+DOWNLOADER_MIDDLEWARES.update({
+    "newscrawl.middlewares.PrivateAddressMiddleware": 55,  # after OffsiteMiddleware (50), before robots.txt
+    "newscrawl.middlewares.BlockedHostBreaker": 560,  # sees each raw answer, retries included
+})
