@@ -10,6 +10,7 @@ A story is marked handled only after its line is written (see ``state``).
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import IO, Any
@@ -33,9 +34,28 @@ class DurableFileFeedStorage(FileFeedStorage):
         return None
 
 
+def _finite(value: Any) -> Any:
+    """``value`` with NaN and infinities (not JSON) replaced by None, at any depth."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def dumps_line(record: dict[str, Any]) -> bytes:
-    """One JSON line: UTF-8, no raw newlines (json escapes them), never a NaN."""
-    return (json.dumps(record, ensure_ascii=False, allow_nan=False, default=str) + "\n").encode("utf-8")
+    """One JSON line: UTF-8, no raw newlines (json escapes them), never a NaN (written as null).
+
+    A lone surrogate (from a ``\\ud800`` escape in some input) is written as its JSON escape,
+    so the line stays valid UTF-8 and valid JSON instead of failing the write.
+    """
+    try:
+        text = json.dumps(record, ensure_ascii=False, allow_nan=False, default=str)
+    except ValueError:
+        text = json.dumps(_finite(record), ensure_ascii=False, allow_nan=False, default=str)
+    return (text + "\n").encode("utf-8", errors="backslashreplace")
 
 
 class JsonlWriter:
