@@ -2,7 +2,8 @@
 
 Kept apart from the spider so the rules can be read (and tested) on their own:
 a feed is recognised by its content type or by its root element (servers often
-label RSS ``text/html``), RSS 0.9x/1.0/2.0 and Atom are read the same way, and
+label RSS ``text/html``), RSS 0.9x/1.0/2.0 and Atom are read the same way, a
+sitemap (``urlset`` / ``sitemapindex``, gzipped or not) by its root element, and
 "next page" is ``rel=next`` first, then a link whose text says "Next".
 """
 
@@ -13,6 +14,7 @@ import re
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
+from scrapy.utils.gz import gunzip
 
 from newscrawl.cleaning.text import normalize_space
 from newscrawl.extract.urls import is_story_url
@@ -22,6 +24,12 @@ _FEED_ROOT_RE = re.compile(
     rb"<(?:[\w.-]+:)?(rss|feed|RDF)\b",
     re.DOTALL | re.IGNORECASE,
 )
+_SITEMAP_ROOT_RE = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*|<\?[^>]*\?>\s*)*<(?:[\w.-]+:)?(urlset|sitemapindex)\b",
+    re.DOTALL | re.IGNORECASE,
+)
+_GZIP_MAGIC = b"\x1f\x8b"
+SITEMAP_MAX_BYTES = 50 * 1024 * 1024  # the sitemap protocol's own limit, uncompressed
 _NEXT_TEXT_RE = re.compile(r"^(?:next(?:\s+page)?|older(?:\s+(?:posts|stories|news))?)?\s*[»›>\u2192]*$", re.I)
 
 # Story links in listings: the new ``/<10-digit id>/<slug>`` form, the legacy
@@ -63,6 +71,26 @@ def feed_links(response: TextResponse) -> list[str]:
             seen.add(url)
             out.append(url)
     return out
+
+
+def sitemap_xml(response: Response) -> bytes | None:
+    """The sitemap document of a response (gunzipped when it is a ``.xml.gz``), or None when it is no sitemap."""
+    body = response.body
+    if body[:2] == _GZIP_MAGIC:
+        try:
+            body = gunzip(body, max_size=SITEMAP_MAX_BYTES)
+        except (OSError, EOFError, ValueError):  # damaged or oversized archive: not a sitemap we can read
+            return None
+    return body if _SITEMAP_ROOT_RE.match(body[:8192]) else None
+
+
+def sitemap_links(response: Response, xml: bytes) -> tuple[list[str], list[str]]:
+    """(page URLs, child sitemap URLs) of a sitemap or sitemap index, in document order, without repeats."""
+    sel = Selector(body=xml, type="xml")
+    sel.remove_namespaces()
+    pages = [response.urljoin(u.strip()) for u in sel.xpath("//url/loc/text()").getall() if u.strip()]
+    children = [response.urljoin(u.strip()) for u in sel.xpath("//sitemap/loc/text()").getall() if u.strip()]
+    return list(dict.fromkeys(pages)), list(dict.fromkeys(children))
 
 
 def story_links(response: TextResponse) -> list[str]:
