@@ -23,11 +23,12 @@ from newscrawl.extract.generic import drop_leading_title, generic_paragraphs, pa
 from newscrawl.extract.menafn import Menafn
 from newscrawl.extract.metadata import PageMetadata, page_metadata, strip_title_suffix
 from newscrawl.extract.site import Site, SiteFields, noise_elements
+from newscrawl.extract.wires import WIRE_SITES
 from newscrawl.items import EXTRACTION_GENERIC, EXTRACTION_METADATA, EXTRACTION_SITE, Article
 
 __all__ = ["SITES", "extract_article", "site_for"]
 
-SITES: dict[str, Site] = {site.name: site for site in (Menafn(),)}
+SITES: dict[str, Site] = {site.name: site for site in (Menafn(), *WIRE_SITES)}
 _GENERIC = Site()
 # Characters lxml refuses (NUL, C0 controls other than tab/newline/CR).
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
