@@ -74,6 +74,12 @@ def test_tokens_are_the_match_key_words(name):
     assert tokens(text) == [w.encode() for w in match_key(text).split()]
 
 
+def test_tokens_of_english_with_a_few_accented_names():
+    text = article("oil-reuters") + "\nNestlé and Société Générale in São Paulo; Zürich’s «Straße» costs 5 €."
+    assert tokens(text) == [w.encode() for w in match_key(text).split()]
+    assert b"stra\xc3\x9fe" not in tokens(text) and b"strasse" in tokens(text)
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet=st.one_of(st.characters(), st.sampled_from(list(" ,.\n_\u201c\u201d\u2014\u00e9\u00df\u0301\u03a3\u00a3\u20ac\u00b0\u00a0")))))
 def test_tokens_are_the_match_key_words_for_any_text(text):

@@ -163,14 +163,19 @@ class MinHashScheme:
 DEFAULT_SCHEME = MinHashScheme()
 
 # --- tokens -----------------------------------------------------------------
-# ASCII bytes that are not letters or digits separate words (as [\W_]+ does in
-# match_key); other bytes are left for the exact path in ``tokens``.
-_ASCII_SEPARATORS = bytes(
-    b if b >= 128 or chr(b).isalnum() else ord(" ") for b in range(256))
+# match_key is NFKC, casefold, then [\W_]+ as separators. On ASCII that is:
+# letters lowered, every other non-alphanumeric byte a separator.
+_ASCII_FOLD = bytes(
+    b if b >= 128 or chr(b).isdigit() or chr(b).islower() else
+    (b + 32 if chr(b).isupper() else ord(" ")) for b in range(256))
 # Punctuation and symbols frequent in news (curly quotes, dashes, NBSP-like
-# spaces, currency, degree, guillemets), none a word character: blanked in the
-# UTF-8 bytes so that most texts never need the per-word path.
-_SEPARATOR_BLOCKS = [(0x00A1, 0x00BF), (0x00D7, 0x00D7), (0x00F7, 0x00F7), (0x2000, 0x206F), (0x20A0, 0x20CF)]
+# spaces, currency, degree, guillemets) whose NFKC form holds no word
+# character: blanked in the UTF-8 bytes, so most texts never leave ASCII.
+_SEPARATOR_BLOCKS = [(0x00A0, 0x00BF), (0x00D7, 0x00D7), (0x00F7, 0x00F7), (0x2000, 0x206F), (0x20A0, 0x20CF)]
+
+
+def _is_separator(ch: str) -> bool:
+    return not any(c.isalnum() or c == "_" for c in unicodedata.normalize("NFKC", ch).casefold())
 
 
 def _separator_bytes_res() -> list[re.Pattern[bytes]]:
@@ -178,11 +183,9 @@ def _separator_bytes_res() -> list[re.Pattern[bytes]]:
     by_lead: dict[int, dict[bytes, list[int]]] = {}
     for lo, hi in _SEPARATOR_BLOCKS:
         for cp in range(lo, hi + 1):
-            ch = chr(cp)
-            if ch.isalnum() or ch == "_":
-                continue
-            raw = ch.encode("utf-8")
-            by_lead.setdefault(raw[0], {}).setdefault(raw[:-1], []).append(raw[-1])
+            if _is_separator(chr(cp)):
+                raw = chr(cp).encode("utf-8")
+                by_lead.setdefault(raw[0], {}).setdefault(raw[:-1], []).append(raw[-1])
     patterns = []
     for lead, groups in sorted(by_lead.items()):
         alternatives = []
@@ -201,29 +204,44 @@ def _separator_bytes_res() -> list[re.Pattern[bytes]]:
 
 
 _SEPARATOR_BYTES_RES = _separator_bytes_res()
-# The separator class of match_key, for the few words with other non-ASCII characters.
+_HIGH_BYTES = bytes(range(128, 256))
+# The separator class of match_key, for words with other non-ASCII characters.
 _NON_WORD_RE = text_module._NON_WORD_RE
 
 
+def _fold_word(word: bytes) -> list[bytes]:
+    """match_key's words of one non-ASCII word (a name with accents, a word of another script)."""
+    folded = unicodedata.normalize("NFKC", word.decode("utf-8", "surrogatepass")).casefold()
+    if folded.isalnum():  # no [\W_] inside: one word
+        return [folded.encode("utf-8")]
+    return _NON_WORD_RE.sub(" ", folded).encode("utf-8", "surrogatepass").split()
+
+
 def tokens(text: str) -> list[bytes]:
-    """``match_key(text).split()`` as UTF-8 bytes, without a regex pass over ASCII text."""
+    """``match_key(text).split()`` as UTF-8 bytes, without NFKC or a regex over the ASCII part.
+
+    ASCII is folded with one byte table; common punctuation is blanked in the
+    bytes; only the words left with other characters are normalised one by one
+    (or, for text mostly in another script, the whole text in one pass).
+    """
     if text.isascii():
-        data = text.lower().encode("ascii")  # NFKC and casefold are lower() on ASCII
-    else:
-        data = unicodedata.normalize("NFKC", text).casefold().encode("utf-8", "surrogatepass")
-        for pattern in _SEPARATOR_BYTES_RES:
-            if data.isascii():
-                break
-            data = pattern.sub(b" ", data)
-    words = data.translate(_ASCII_SEPARATORS).split()
+        return text.encode("ascii").translate(_ASCII_FOLD).split()
+    data = text.encode("utf-8", "surrogatepass")
+    for pattern in _SEPARATOR_BYTES_RES:
+        if data.isascii():
+            break
+        data = pattern.sub(b" ", data)
+    data = data.translate(_ASCII_FOLD)
     if data.isascii():
-        return words
+        return data.split()
+    if 4 * (len(data) - len(data.translate(None, _HIGH_BYTES))) > len(data):
+        return [w.encode("utf-8", "surrogatepass") for w in match_key(data.decode("utf-8", "surrogatepass")).split()]
     out: list[bytes] = []
-    for word in words:
+    for word in data.split():
         if word.isascii():
             out.append(word)
-        else:  # letters beyond ASCII, or punctuation outside the blocks above
-            out.extend(part.encode("utf-8") for part in _NON_WORD_RE.sub(" ", word.decode("utf-8", "surrogatepass")).split())
+        else:
+            out.extend(_fold_word(word))
     return out
 
 
