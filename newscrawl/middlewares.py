@@ -12,7 +12,9 @@ network that turns minutes of pointless retries into one prompt failure.
 loopback or link-local addresses (IP literals, or hosts resolving to them),
 except on the hosts of the start URLs the user gave. ``BlockedHostBreaker``
 stops the run with one line when a host answers only 403/429, instead of
-hammering it for hours.
+hammering it for hours. ``RedirectLoopMiddleware`` fails a looping redirect with
+a reason; ``ResponseSniffMiddleware`` keeps binary bodies labelled ``text/html``
+away from the extractor and re-decodes pages whose charset label is wrong.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from __future__ import annotations
 import logging
 import time
 from email.utils import parsedate_to_datetime
+from urllib.parse import urldefrag, urljoin
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, IgnoreRequest
+from scrapy.http import Response, TextResponse
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
@@ -264,3 +268,104 @@ class BlockedHostBreaker:
         engine = self.crawler.engine
         if engine is not None and engine.spider is not None:
             deferred_from_coro(engine.close_spider_async(reason="blocked_host"))
+
+
+# --- Responses that lie about themselves -------------------------------------------------
+class RedirectLoopMiddleware:
+    """Refuses a redirect back to a URL of its own chain (counted ``newscrawl/redirect_loop``), so a
+    looping story fails with a reason instead of vanishing in the duplicate filter."""
+
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response, spider=None):
+        location = response.headers.get(b"Location")
+        if not (300 <= response.status < 400) or not location:
+            return response
+        target = urldefrag(urljoin(request.url, location.decode("latin-1").strip()))[0]
+        chain = {urldefrag(u)[0] for u in [*request.meta.get("redirect_urls", []), request.url]}
+        if target in chain:
+            self.stats.inc_value("newscrawl/redirect_loop")
+            raise IgnoreRequest("redirect loop")
+        return response
+
+
+# Leading bytes of formats that are never a web page, whatever the Content-Type says.
+BINARY_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\x89PNG", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"\x1f\x8b",
+                b"\x7fELF", b"OggS", b"ID3", b"\x00\x00\x01\x00", b"Rar!", b"7z\xbc\xaf", b"\xd0\xcf\x11\xe0")
+_CONTROL = bytes(range(0, 9)) + bytes(range(14, 32))
+_SINGLE_BYTE = {"cp1252", "windows-1252", "latin-1", "latin1", "iso-8859-1", "iso8859-1", "iso-8859-15", "ascii",
+                "us-ascii"}
+
+
+def binary_kind(body: bytes) -> str | None:
+    """``pdf``/``zip``/... when the body starts like a binary format, ``binary`` when its head is mostly
+    control bytes, else None. UTF-16 text (with a BOM) is text."""
+    head = body[:4096]
+    for magic in BINARY_MAGIC:
+        if head.startswith(magic):
+            return {b"%PDF-": "pdf", b"PK\x03\x04": "zip", b"\x1f\x8b": "gzip"}.get(magic, "binary")
+    if not head or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    controls = sum(head.count(bytes([c])) for c in _CONTROL)
+    return "binary" if controls / len(head) > 0.1 else None
+
+
+def charset_fix(body: bytes, encoding: str) -> str | None:
+    """The encoding a page's bytes really use when its label is wrong, else None.
+
+    Valid UTF-8 with multi-byte characters labelled as a single-byte Western charset is UTF-8
+    (such byte runs almost never mean cp1252 text); a page labelled UTF-8 whose non-ASCII bytes are
+    not UTF-8 at all is cp1252.
+    """
+    enc = (encoding or "").lower().replace("_", "-")
+    if body.isascii():
+        return None
+    if enc in _SINGLE_BYTE:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return "utf-8"
+    if enc in ("utf-8", "utf8"):
+        text = body.decode("utf-8", errors="surrogateescape")
+        invalid = sum(1 for ch in text if "\udc80" <= ch <= "\udcff")
+        valid_non_ascii = sum(1 for ch in text if ord(ch) > 127) - invalid
+        if invalid and not valid_non_ascii:
+            return "cp1252"
+    return None
+
+
+class ResponseSniffMiddleware:
+    """After decompression: a binary body sent as text becomes a plain (non-text) ``Response``, which
+    the spider counts as not a page (``newscrawl/binary_body/<kind>``); a page whose charset label
+    contradicts its bytes is re-decoded with the right one (``newscrawl/charset_repaired/<from>_to_<to>``)."""
+
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response, spider=None):
+        if not isinstance(response, TextResponse) or not response.body:
+            return response
+        kind = binary_kind(response.body)
+        if kind is not None:
+            self.stats.inc_value(f"newscrawl/binary_body/{kind}")
+            logger.warning("%s is %s data sent as %s; not read as a page", response.url, kind,
+                           (response.headers.get(b"Content-Type") or b"?").decode("latin-1"))
+            return Response(response.url, status=response.status, headers=response.headers, body=response.body,
+                            flags=[*response.flags, kind], request=response.request, certificate=response.certificate,
+                            ip_address=response.ip_address, protocol=response.protocol)
+        fix = charset_fix(response.body, response.encoding)
+        if fix is not None:
+            self.stats.inc_value(f"newscrawl/charset_repaired/{response.encoding}_to_{fix}")
+            logger.info("%s is labelled %s but its bytes are %s; decoded as %s", response.url, response.encoding, fix, fix)
+            return response.replace(encoding=fix)
+        return response

@@ -139,4 +139,6 @@ NEWSCRAWL_BLOCKED_CODES = [403, 429]
 DOWNLOADER_MIDDLEWARES.update({
     "newscrawl.middlewares.PrivateAddressMiddleware": 55,  # after OffsiteMiddleware (50), before robots.txt
     "newscrawl.middlewares.BlockedHostBreaker": 560,  # sees each raw answer, retries included
+    "newscrawl.middlewares.ResponseSniffMiddleware": 580,  # after decompression (590): binary bodies, wrong charsets
+    "newscrawl.middlewares.RedirectLoopMiddleware": 650,  # before RedirectMiddleware (600) follows the loop
 })
