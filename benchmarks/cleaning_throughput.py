@@ -24,19 +24,23 @@ from pathlib import Path
 from benchmarks.common import RESULTS, default_benchmark_dir, print_table, real_articles, write_result
 
 
-def build_captures(n: int, data: Path, seed: int = 7) -> list[dict]:
+def build_captures(n: int, data: Path, seed: int = 7, words: int = 1000) -> list[dict]:
+    """``n`` distinct captures of about ``words`` words: real paragraphs mixed from several
+    benchmark articles (so each story is new), wrapped in the quality benchmark's noise."""
     from benchmarks.cleaning_quality import make_capture  # the noise model of the quality benchmark
 
     rng = random.Random(seed)
-    articles = [a for a in real_articles(data) if len(a["body"].split()) >= 150]
+    articles = real_articles(data)
+    paragraphs = [p.strip() for a in articles for p in a["body"].split("\n") if len(p.split()) >= 12]
+    titles = [a["title"] for a in articles if a["title"]]
     captures = []
     for i in range(n):
-        art = rng.choice(articles)
-        body = art["body"]
-        # Stretch short articles towards ~1,000 words with other real paragraphs.
-        while len(body.split()) < 900:
-            body += "\n\n" + rng.choice(articles)["body"]
-        capture = make_capture(art["title"] or "Untitled", body, rng, story_id=str(1100000000 + i))
+        body, count = [], 0
+        while count < words * 0.6:  # the noise (repeats, disclaimer, shell lines) brings it to ~words
+            para = rng.choice(paragraphs)
+            body.append(para)
+            count += len(para.split())
+        capture = make_capture(rng.choice(titles), "\n".join(body), rng, story_id=str(1100000000 + i))
         captures.append({"id": f"c{i}", "text": capture["text"]})
     return captures
 
