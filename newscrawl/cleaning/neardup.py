@@ -42,8 +42,8 @@ from typing import Any, Iterable
 import numpy as np
 import xxhash
 
-from newscrawl.cleaning.document import Document, Rejection
 from newscrawl.cleaning import text as text_module
+from newscrawl.cleaning.document import Document, Rejection
 from newscrawl.cleaning.text import match_key
 from newscrawl.store.base import Fingerprint, Match, NearDupIndex, SchemeMismatch, check_params
 
@@ -79,7 +79,7 @@ def shingle_hash(shingle: bytes) -> int:
     """
     acc = 0
     for j, word in enumerate(shingle.split(b" ")):
-        acc += xxhash.xxh3_64_intdigest(word) * _POSITION_MULT[j]
+        acc += _xxh3_64(word) * _POSITION_MULT[j]
     return (acc & _MASK64) >> 32
 
 
@@ -291,7 +291,7 @@ def fingerprint(text_or_paragraphs: str | Iterable[str], scheme: MinHashScheme =
     n = len(words)
     if n == 0:
         return Fingerprint(np.full(scheme.num_perm, _MAX32, dtype=np.uint32), 0)
-    word_hashes = np.fromiter(map(xxhash.xxh3_64_intdigest, words), dtype=np.uint64, count=n)
+    word_hashes = np.fromiter(map(_xxh3_64, words), dtype=np.uint64, count=n)
     k = min(scheme.shingle_size, n)
     m = n - k + 1
     acc = word_hashes[:m] * _POSITION_ARRAY[0]
@@ -299,8 +299,9 @@ def fingerprint(text_or_paragraphs: str | Iterable[str], scheme: MinHashScheme =
         acc += word_hashes[j:j + m] * _POSITION_ARRAY[j]
     hashes = (acc >> np.uint64(32)).astype(np.uint32)
     ordered = np.sort(hashes)
-    distinct = 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
-    mixed = _fmix32(ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if distinct < m else ordered)
+    new = ordered[1:] != ordered[:-1]
+    distinct = 1 + int(np.count_nonzero(new))
+    mixed = _fmix32(ordered[np.concatenate(([True], new))] if distinct < m else ordered)  # min ignores repeats
     a, b = _permutations(scheme.num_perm, scheme.seed)
     signature = None
     for start in range(0, len(mixed), _CHUNK):

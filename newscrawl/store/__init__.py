@@ -63,8 +63,9 @@ def open_stores(spider_name: str, *, state_dir: Path | None = None, redis_url: s
     Raises ``SchemeMismatch`` when the stored index was built with another
     scheme (unless ``rebuild_index``: then the index is emptied and recorded
     under ``scheme``; seen stories are kept), ``StoreLocked`` when another run
-    holds the store past ``lock_timeout`` seconds, ``StoreError`` when it
-    cannot be used at all.
+    holds the SQLite file past ``lock_timeout`` seconds (default 30; for Redis
+    it is the socket timeout), ``StoreError`` when the store cannot be used at
+    all (unreadable file, unreachable server; never with a password in it).
     """
     if not _NAMESPACE_RE.match(spider_name or ""):
         raise ValueError(f"not a usable state namespace: {spider_name!r} (letters, digits, _ . - only)")

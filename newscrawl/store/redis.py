@@ -19,9 +19,9 @@ import struct
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from newscrawl.store.base import (Fingerprint, Match, NearDupIndex, SchemeMismatch, SeenStore, SketchScheme, StoreError,
-                                  best_match,
-                                  check_params, cutoff, mask_url, normalize_time, utc_now_iso)
+from newscrawl.store.base import (Fingerprint, Match, NearDupIndex, SchemeMismatch, SeenStore, SketchScheme,
+                                  StoreError, best_match, check_params, cutoff, mask_url, normalize_time,
+                                  utc_now_iso)
 
 SCHEMA_VERSION = 1
 DEFAULT_TIMEOUT = 30.0

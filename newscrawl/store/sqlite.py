@@ -29,9 +29,9 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from newscrawl.store.base import (Fingerprint, Match, NearDupIndex, SchemeMismatch, SeenStore, SketchScheme, StoreError,
-                                  StoreLocked,
-                                  best_match, check_params, cutoff, normalize_time, utc_now_iso)
+from newscrawl.store.base import (Fingerprint, Match, NearDupIndex, SchemeMismatch, SeenStore, SketchScheme,
+                                  StoreError, StoreLocked, best_match, check_params, cutoff, normalize_time,
+                                  utc_now_iso)
 from newscrawl.store.buckets import BucketTable, bucket_ids
 
 SCHEMA_VERSION = 1
@@ -131,10 +131,14 @@ class SQLiteDatabase:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
+                self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:
+                    try:
+                        self.conn.execute("ROLLBACK")
+                    except sqlite3.Error:  # the first error is the one to report
+                        pass
                 raise
-            self.conn.execute("COMMIT")
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
