@@ -15,6 +15,10 @@ from typing import Callable, Iterator
 
 TEXT_FIELDS = ("text", "body", "html")
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".jl"}
+# One record (a JSONL line or a capture file) larger than this is skipped, so memory stays
+# bounded whatever the input: a story is a few hundred kilobytes at most.
+MAX_RECORD_BYTES = 32 * 1024 * 1024
+_CHUNK = 1024 * 1024
 
 
 @dataclass
@@ -59,10 +63,32 @@ def _is_jsonl(path: Path) -> bool:
     return False
 
 
-def read_jsonl(path: Path, on_problem: ProblemSink) -> Iterator[InputRecord]:
+def _lines(fh, limit: int) -> Iterator[bytes | None]:
+    """The file's lines, each read with at most ``limit`` bytes in memory; None for a longer line
+    (whose rest is skipped in chunks)."""
+    while True:
+        raw = fh.readline(limit + 1)
+        if not raw:
+            return
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while True:
+                rest = fh.readline(_CHUNK)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield None
+            continue
+        yield raw
+
+
+def read_jsonl(path: Path, on_problem: ProblemSink, max_bytes: int = MAX_RECORD_BYTES) -> Iterator[InputRecord]:
     name = str(path)
+    seen_any = False
     with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
+        for lineno, raw in enumerate(_lines(fh, max_bytes), start=1):
+            seen_any = True
+            if raw is None:
+                on_problem(Problem(name, lineno, f"line longer than {max_bytes} bytes; skipped"))
+                continue
             if not raw.strip():
                 continue
             text = _decode(raw, name, lineno, on_problem)
@@ -78,12 +104,19 @@ def read_jsonl(path: Path, on_problem: ProblemSink) -> Iterator[InputRecord]:
                 on_problem(Problem(name, lineno, "no text field (text, body or html); skipped"))
                 continue
             yield InputRecord(record, name, lineno)
+    if not seen_any:
+        on_problem(Problem(name, None, "empty file; nothing to read", skipped=False))
 
 
-def read_capture(path: Path, on_problem: ProblemSink) -> Iterator[InputRecord]:
+def read_capture(path: Path, on_problem: ProblemSink, max_bytes: int = MAX_RECORD_BYTES) -> Iterator[InputRecord]:
     """A raw page text (or HTML) file is one capture; its id is the file name."""
     name = str(path)
-    text = _decode(path.read_bytes(), name, None, on_problem)
+    with path.open("rb") as fh:
+        raw = fh.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        on_problem(Problem(name, None, f"larger than {max_bytes} bytes; not a page capture; skipped"))
+        return
+    text = _decode(raw, name, None, on_problem)
     if not text.strip():
         on_problem(Problem(name, None, "empty file; skipped"))
         return
@@ -109,10 +142,13 @@ def iter_paths(inputs: list[str], on_problem: ProblemSink) -> Iterator[Path]:
 def iter_records(inputs: list[str], on_problem: ProblemSink) -> Iterator[InputRecord]:
     """Every record of every input, in order; unreadable parts reported and skipped."""
     for path in iter_paths(inputs, on_problem):
+        if not path.is_file():  # a FIFO would block the run, a device never ends, a broken link has nothing
+            on_problem(Problem(str(path), None, "not a regular file (broken link, FIFO or device); skipped"))
+            continue
         try:
             if _is_jsonl(path):
                 yield from read_jsonl(path, on_problem)
             else:
                 yield from read_capture(path, on_problem)
         except OSError as exc:
-            on_problem(Problem(str(path), None, f"cannot read: {exc.strerror or exc}"))
+            on_problem(Problem(str(path), None, f"cannot read: {exc.strerror or exc}; skipped"))

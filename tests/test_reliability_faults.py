@@ -1,0 +1,77 @@
+"""Faults (issue 6): a full disk, SIGTERM and an unreachable Redis end a run clearly, losing nothing.
+
+Real ``scrapy crawl menafn`` subprocesses against a generated site on loopback; the full disk
+is ``/dev/full`` as the feed (every write fails with ENOSPC, as root or not, here and in CI).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import time
+from pathlib import Path
+
+from tests.site_server import build_site, run_crawl, serve
+from tests.test_scheduled_runs import _start_crawl, feed_lines
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_full_disk_stops_the_run_with_one_line_and_the_next_run_writes_every_story(tmp_path):
+    site = build_site(20, seed=1)
+    with serve(site) as server:
+        starts = [server.url(site.listing_path)]
+        proc = _start_crawl(starts, tmp_path / "data", 'FEEDS={"/dev/full": {"format": "jsonlines"}}')
+        stderr = proc.communicate(timeout=120)[1].decode("utf-8", "replace")
+        assert proc.returncode == 1
+        last = [line for line in stderr.splitlines() if line.strip()][-1]
+        assert last == ("newscrawl: cannot write feed /dev/full: No space left on device; "
+                        "stopped (stories not written stay unhandled)")
+        assert "Traceback" not in stderr
+        again = run_crawl(starts, tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    ids = [r["story_id"] for r in feed_lines(tmp_path / "data")]
+    assert sorted(ids) == sorted(s.story_id for s in site.expected)  # none was marked handled unwritten
+
+
+def test_sigterm_stops_gracefully_with_valid_feeds_and_nothing_lost(tmp_path):
+    site = build_site(60, seed=8)
+    data = tmp_path / "data"
+    with serve(site) as server:
+        starts = [server.url(site.listing_path), server.url(site.rss_path)]
+        proc = _start_crawl(starts, data, "DOWNLOAD_DELAY=0.05", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None and len(feed_lines(data)) < 5:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+        # Every line of the stopped run's feed is whole JSON, and the run left its summary.
+        [feed] = list((data / "feeds" / "menafn").glob("*.jsonl"))
+        lines = feed.read_bytes().split(b"\n")
+        assert lines[-1] == b"" and all(json.loads(line) for line in lines[:-1])
+        assert 5 <= len(lines) - 1 < len(site.expected)
+        [summary] = list((data / "runs" / "menafn").glob("*.json"))
+        assert json.loads(summary.read_text())["finish_reason"] == "shutdown"
+        final = run_crawl(starts, tmp_path)
+    assert final.returncode == 0, final.stderr[-2000:]
+    ids = [r["story_id"] for r in feed_lines(data)]
+    assert sorted(ids) == sorted(s.story_id for s in site.expected)  # each story once over both runs
+
+
+def test_redis_unreachable_at_start_is_one_clear_error_with_the_password_masked(tmp_path):
+    site = build_site(15, seed=2)
+    with serve(site) as server:
+        url = f"redis://:hunter2@127.0.0.1:{_free_port()}/0"
+        result = run_crawl([server.url(site.listing_path)], tmp_path, "NEWSCRAWL_REDIS_URL=" + url)
+        story_hits = [h for h in server.hits if h.path != "/robots.txt"]
+    assert result.returncode != 0
+    assert result.items == []
+    assert "cannot use redis at redis://:***@127.0.0.1" in result.stderr and "Connection refused" in result.stderr
+    assert "hunter2" not in result.stderr
+    assert story_hits == []  # nothing fetched, so nothing fetched and lost
+    assert not list(Path(tmp_path / "data").glob("state/*.sqlite3"))  # no silent fallback to a local store
