@@ -9,6 +9,7 @@ A story is marked handled only after its line is written (see ``state``).
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import math
@@ -170,6 +171,9 @@ class JsonlWriter:
         if self._file is not None:
             try:
                 os.fsync(self._file.fileno())
+            except OSError as exc:
+                if exc.errno not in (errno.EINVAL, errno.ENOTSUP):  # a device or pipe: nothing to sync
+                    raise OSError(exc.errno, f"cannot write {self.path}: {exc.strerror or exc}") from exc
             finally:
                 self._file.close()
                 self._file = None
