@@ -3,10 +3,11 @@
 One ``WireSite`` per service: its hosts, the URL form that carries its
 release id, and a layout per known markup version. ``provider`` is the issuer
 (the company that sent the release), not the wire. Bodies are read as the page
-has them; the distributor's boilerplate (datelines, "About ...", contacts,
-"SOURCE ...", safe-harbor blocks) is for the cleaning chain
+has them; the distributor's boilerplate (datelines, contacts, "SOURCE ...",
+media lines, safe-harbor blocks) is for the cleaning chain
 (``newscrawl/cleaning/wire_rules.py``) to remove and count. Structural chrome
-inside the body container (images, captions, share bars) is ``noise``.
+(images, captions, share bars) and the "About <Company>" section, which the
+page's own headings delimit, are ``noise``: never body, on any extraction path.
 
 NOT VERIFIED against the live sites (no web access here): the selectors come
 from public scrapers of these services and their documented URL forms. Every
@@ -24,7 +25,17 @@ from urllib.parse import urlsplit, urlunsplit
 from newscrawl.extract.site import Site, SiteLayout
 
 _SOURCE_LINE_RE = re.compile(r"^SOURCE:?\s+(?P<issuer>[A-Z0-9][^\n]{0,100}?)[\s.;,]*$")
-_MEDIA_NOISE = ("figure", "figcaption", "picture", "video", "//*[contains(@class, 'social-share')]")
+# A release's section heading: an h2-h5, or a paragraph that is all bold ("<p><b>About Acme</b></p>").
+_HEADING = ("(self::p and normalize-space(.) != '' and (normalize-space(.) = normalize-space(b) or "
+            "normalize-space(.) = normalize-space(strong))) or self::h2 or self::h3 or self::h4 or self::h5")
+_ABOUT = "starts-with(normalize-space(.), 'About ')"
+# "About <Company>" sections: the heading and everything up to the next heading (FLS, contacts...).
+ABOUT_SECTION = (
+    f"//*[{_HEADING}][{_ABOUT}]",
+    f"//*[self::p or self::ul or self::ol or self::div or self::table][not({_HEADING})]"
+    f"[preceding-sibling::*[{_HEADING}][1][{_ABOUT}]]",
+)
+_CHROME = ("figure", "figcaption", "picture", "video", "//*[contains(@class, 'social-share')]", *ABOUT_SECTION)
 
 
 class WireSite(Site):
@@ -89,7 +100,7 @@ class PRNewswire(WireSite):
     hosts = ("prnewswire.com", "prnewswire.co.uk")
     story_path = re.compile(r"^/(?:[a-z]{2,5}/)?news-releases/(?:[\w-]+/)*[\w%.-]*?(?P<id>\d{6,})\.html?$", re.I)
     layouts = (PRNewswireV1,)
-    noise = _MEDIA_NOISE
+    noise = _CHROME
     site_names = ("PR Newswire", "PRNewswire")
 
 
@@ -111,7 +122,7 @@ class GlobeNewswire(WireSite):
     hosts = ("globenewswire.com",)
     story_path = re.compile(r"^/(?:[a-z]{2}/)?news-release/\d{4}/\d{2}/\d{2}/(?P<id>\d{5,})(?:/|$)", re.I)
     layouts = (GlobeNewswireV1,)
-    noise = _MEDIA_NOISE
+    noise = _CHROME
     site_names = ("GlobeNewswire", "GLOBE NEWSWIRE")
 
 
@@ -132,7 +143,7 @@ class BusinessWire(WireSite):
     hosts = ("businesswire.com",)
     story_path = re.compile(r"^/news/[\w-]+/(?P<id>\d{14})(?:/|$)", re.I)
     layouts = (BusinessWireV1,)
-    noise = _MEDIA_NOISE
+    noise = _CHROME
     site_names = ("Business Wire", "BusinessWire")
 
 
@@ -154,7 +165,7 @@ class EINPresswire(WireSite):
     hosts = ("einpresswire.com", "einnews.com")
     story_path = re.compile(r"^/(?:[a-z]{2}/)?article/(?P<id>\d{5,})(?:/|$)", re.I)
     layouts = (EINPresswireV1,)
-    noise = _MEDIA_NOISE
+    noise = _CHROME
     site_names = ("EIN Presswire", "EINPresswire")
 
 
@@ -176,7 +187,7 @@ class Accesswire(WireSite):
     hosts = ("accesswire.com", "accessnewswire.com")
     story_path = re.compile(r"^/(?:newsroom/[a-z]{2}/[\w-]+/[\w-]*?-)?(?P<id>\d{5,})(?:/[\w%.-]*)?/?$", re.I)
     layouts = (AccesswireV1,)
-    noise = _MEDIA_NOISE
+    noise = _CHROME
     site_names = ("ACCESSWIRE", "ACCESS Newswire", "Accesswire")
 
 
