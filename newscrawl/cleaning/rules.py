@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass, fields, replace
 from typing import Any, Iterable, Mapping
 
+from newscrawl.cleaning.wire_rules import WIRE_RULES
+
 GAP = 800  # longest text a "…" in a phrase may skip
 
 
@@ -187,7 +189,7 @@ PRESS_RELEASE = RuleSet(
     ),
 )
 
-BUILTIN: tuple[RuleSet, ...] = (GENERIC, MENAFN, PRESS_RELEASE)
+BUILTIN: tuple[RuleSet, ...] = (GENERIC, MENAFN, PRESS_RELEASE, *(RuleSet(**spec) for spec in WIRE_RULES))
 ALWAYS = ("generic", "press_release")  # sets that apply to every source
 
 # --- compiling ---------------------------------------------------------------
