@@ -105,6 +105,17 @@ def test_fast_fingerprint_equals_datasketch_with_repeats_and_short_texts(words):
     assert fp.shingles == len(set(shingles(text)))
 
 
+def test_permutations_are_datasketchs_for_other_seeds_and_sizes():
+    from datasketch import MinHash
+
+    from newscrawl.cleaning.neardup import _permutations
+
+    for num_perm, seed in [(128, 1), (256, 7), (64, 12345)]:
+        a, b = _permutations(num_perm, seed)
+        expected_a, expected_b = MinHash(num_perm=num_perm, seed=seed).permutations
+        assert np.array_equal(a.ravel(), expected_a) and np.array_equal(b.ravel(), expected_b)
+
+
 def test_fingerprint_reads_paragraph_lists_like_the_joined_text():
     text = article("oil-reuters")
     assert fingerprint(text.split("\n")) == fingerprint(text)

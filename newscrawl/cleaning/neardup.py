@@ -263,11 +263,16 @@ def shingles(text_or_paragraphs: str | Iterable[str], scheme: MinHashScheme = DE
 
 @functools.lru_cache(maxsize=8)
 def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's own affine32 permutations, generated once per (num_perm, seed)."""
-    from datasketch import MinHash
+    """datasketch 2.0's affine32 permutations for (num_perm, seed), drawn the way it draws them.
 
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
-    return a.astype(np.uint32).reshape(-1, 1), b.astype(np.uint32).reshape(-1, 1)
+    Drawn here rather than taken from a ``datasketch.MinHash`` so that cleaning
+    never imports datasketch (its scipy import costs about a second per run);
+    the tests compare every signature with datasketch itself.
+    """
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)  # odd: a bijection
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a.reshape(-1, 1), b.reshape(-1, 1)
 
 
 _POSITION_ARRAY = np.array(_POSITION_MULT, dtype=np.uint64)
