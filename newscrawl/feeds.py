@@ -140,13 +140,18 @@ def dumps_line(record: dict[str, Any]) -> bytes:
     """One JSON line: UTF-8, no raw newlines (json escapes them), never a NaN (written as null).
 
     A lone surrogate (from a ``\\ud800`` escape in some input) is written as its JSON escape,
-    so the line stays valid UTF-8 and valid JSON instead of failing the write.
+    so the line stays valid UTF-8 and valid JSON instead of failing the write. U+0085, U+2028 and
+    U+2029 are escaped too, so the line is one line for every reader.
     """
     try:
         text = json.dumps(record, ensure_ascii=False, allow_nan=False, default=str)
     except ValueError:
         text = json.dumps(_finite(record), ensure_ascii=False, allow_nan=False, default=str)
+    text = text.translate(_LINE_BREAKS)  # breaks that str.splitlines() and JavaScript split on
     return (text + "\n").encode("utf-8", errors="backslashreplace")
+
+
+_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
 class JsonlWriter:
