@@ -97,6 +97,19 @@ def test_reset_forgets_everything(stores):
     assert index.check_and_insert("b", fingerprint(text("oil-reuters"))) is None
 
 
+def test_a_fingerprint_of_another_scheme_is_refused(stores):
+    from newscrawl.cleaning.neardup import MinHashScheme
+    from newscrawl.store import SchemeMismatch
+
+    index, _ = stores
+    small = fingerprint(text("oil-reuters"), MinHashScheme(num_perm=64, bands=21))
+    with pytest.raises(SchemeMismatch, match="num_perm=128"):
+        index.check_and_insert("oil", small)
+    with pytest.raises(SchemeMismatch):
+        index.query(small)
+    assert len(index) == 0
+
+
 def test_seen_store_tracks_pending_and_done(stores):
     _, seen = stores
     assert not seen.is_handled("s1")

@@ -176,6 +176,13 @@ class NearDupIndex(abc.ABC):
     def close(self) -> None:
         return None
 
+    def _bands_of(self, fp: Fingerprint) -> list[int]:
+        """The fingerprint's band keys, refusing one made with another number of permutations."""
+        if len(fp.signature) != self.scheme.num_perm:
+            raise SchemeMismatch(f"a fingerprint of {len(fp.signature)} values cannot be compared with "
+                                 f"{self!r}, built for num_perm={self.scheme.num_perm}")
+        return self.scheme.band_keys(fp.signature)
+
 
 class SeenStore(abc.ABC):
     """Stories handled across runs, with a pending state for crash safety.

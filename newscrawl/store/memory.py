@@ -47,7 +47,7 @@ class MemoryIndex(NearDupIndex):
         return matches
 
     def check_and_insert(self, key: str, fp: Fingerprint, published: str | None = None) -> Match | None:
-        bands = self.scheme.band_keys(fp.signature)
+        bands = self._bands_of(fp)
         with self._lock:
             if key in self._ids:
                 return None
@@ -69,7 +69,7 @@ class MemoryIndex(NearDupIndex):
             return None
 
     def query(self, fp: Fingerprint) -> list[Match]:
-        bands = self.scheme.band_keys(fp.signature)
+        bands = self._bands_of(fp)
         with self._lock:
             matches = self._verify(fp, self._candidates(bands))
         return sorted(matches, key=lambda m: (-m.containment, -m.jaccard, m.key))
@@ -77,7 +77,7 @@ class MemoryIndex(NearDupIndex):
     def _drop(self, sid: int) -> None:
         key, fp, _ = self._stories.pop(sid)
         del self._ids[key]
-        for band in self.scheme.band_keys(fp.signature):
+        for band in self._bands_of(fp):
             entry = self._buckets.get(band)
             if entry == sid:
                 del self._buckets[band]

@@ -148,7 +148,7 @@ class RedisIndex(NearDupIndex):
 
     def check_and_insert(self, key: str, fp: Fingerprint, published: str | None = None) -> Match | None:
         _check_key(key)
-        fields = self._band_fields(self.scheme.band_keys(fp.signature))
+        fields = self._band_fields(self._bands_of(fp))
         at = normalize_time(published) or utc_now_iso()
         entry = at.encode("ascii") + struct.pack("<I", fp.shingles) + fp.to_bytes()
         verified: set[str] = set()
@@ -168,7 +168,7 @@ class RedisIndex(NearDupIndex):
                          f"gave up after {_MAX_RETRIES} attempts")
 
     def query(self, fp: Fingerprint) -> list[Match]:
-        fields = self._band_fields(self.scheme.band_keys(fp.signature))
+        fields = self._band_fields(self._bands_of(fp))
         matches = self._verify(fp, self._candidates(fields))
         return sorted(matches, key=lambda m: (-m.containment, -m.jaccard, m.key))
 

@@ -209,7 +209,7 @@ class SQLiteIndex(NearDupIndex):
         return matches
 
     def check_and_insert(self, key: str, fp: Fingerprint, published: str | None = None) -> Match | None:
-        buckets = bucket_ids(self.scheme.band_keys(fp.signature))
+        buckets = bucket_ids(self._bands_of(fp))
         with self.db.transaction() as conn:
             table = self._sync(conn)
             if conn.execute("SELECT 1 FROM stories WHERE key = ?", (key,)).fetchone():
@@ -227,7 +227,7 @@ class SQLiteIndex(NearDupIndex):
         return None
 
     def query(self, fp: Fingerprint) -> list[Match]:
-        buckets = bucket_ids(self.scheme.band_keys(fp.signature))
+        buckets = bucket_ids(self._bands_of(fp))
         with self.db.reading() as conn:
             matches = self._matches(conn, fp, self._sync(conn).lookup(buckets))
         return sorted(matches, key=lambda m: (-m.containment, -m.jaccard, m.key))
