@@ -25,7 +25,7 @@ from typing import Any
 # "Media Contact:" + short or contact-like lines, when a mail address or phone number follows within 6 lines.
 CONTACT_BLOCK = (
     r"re[contact|inquiries|enquiries]:(?m:^)(?=(?:[^\n]*\n){0,6}[^\n]*?(?:@|\+?\d[\d\s().-]{6,}\d))"
-    r"(?-i:(?:(?:Media|Press|Investor|Investors|Company|Corporate|"
+    r"(?-i:For (?:further|more) information,? (?:please )?contact|(?:(?:Media|Press|Investor|Investors|Company|Corporate|"
     r"Public Relations|PR|News Media|MEDIA|INVESTOR)(?:\s+(?:and|&)\s+\w+)?\s+)?"
     r"(?:Contacts?|CONTACTS?|Inquiries|Enquiries|INQUIRIES)(?:\s+(?:Information|Details|Us))?)"
     r"\s*(?::[^\n]{0,160})?(?=\n|$)"

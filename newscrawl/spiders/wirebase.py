@@ -44,7 +44,7 @@ from scrapy.http import TextResponse
 from scrapy.settings import SETTINGS_PRIORITIES
 
 from newscrawl.commands.crawl import FAILURE_KEY
-from newscrawl.extract import extract_article
+from newscrawl.extract import SITES, extract_article
 from newscrawl.frontier import RedisFrontierAddon
 from newscrawl.middlewares import RetryAfterMiddleware
 from newscrawl.spiders.links import feed_links, is_feed, next_page, sitemap_links, sitemap_xml
@@ -456,3 +456,26 @@ class NewsSpider(scrapy.Spider):
         if request.meta.get("newscrawl_entry"):
             self._entry_failures[(urlsplit(request.url).hostname or "", reason)] += 1
             self._entry_done(ok=False)
+
+
+class WireSpider(NewsSpider):
+    """A press-release wire: what a story URL is, its id and canonical form come from its ``WireSite``.
+
+    Wires publish complete feeds and sitemaps, so story pages' "more news"
+    links are not followed unless ``<NAME>_RELATED_DEPTH`` asks for it.
+    """
+
+    default_related_depth = 0
+
+    @property
+    def wire(self):
+        return SITES[self.site]
+
+    def is_story_url(self, url: str) -> bool:
+        return self.wire.is_story_url(url)
+
+    def story_id(self, url: str) -> str | None:
+        return self.wire.story_id_from_url(url)
+
+    def canonical_url(self, url: str) -> str:
+        return self.wire.canonical_url(url)
