@@ -61,29 +61,36 @@ class _Run:
     def lookup(self, q: np.ndarray, found: set[int]) -> None:
         """Add to ``found`` the stories in buckets ``q`` (sorted uint32)."""
         buckets = self.buckets
+        last = len(buckets) - 1
         if self.starts is None:
-            lo = np.searchsorted(buckets, q, "left")
-            hi = np.searchsorted(buckets, q, "right")
-            for i in np.flatnonzero(hi > lo).tolist():
-                found.update(self.stories[lo[i]:hi[i]].tolist())
+            at = buckets.searchsorted(q)
+            np.minimum(at, last, out=at)
+            hit = buckets[at] == q
+            if hit.any():
+                for i in np.flatnonzero(hit).tolist():
+                    end = buckets.searchsorted(q[i], "right")
+                    found.update(self.stories[at[i]:end].tolist())
             return
         prefix = q >> self.shift
         idx = self.starts[prefix][:, None] + _STEPS
-        np.minimum(idx, len(buckets) - 1, out=idx)
+        np.minimum(idx, last, out=idx)
         window = buckets[idx]
-        found.update(self.stories[idx[window == q[:, None]]].tolist())
+        hit = window == q[:, None]
+        if hit.any():
+            found.update(self.stories[idx[hit]].tolist())
         # A window that ends inside its prefix may have missed entries: search those bands.
-        for i in np.flatnonzero((window[:, -1] >> self.shift) == prefix).tolist():
-            lo, hi = self.starts[prefix[i]], self.starts[prefix[i] + 1]
-            part = slice(lo + np.searchsorted(buckets[lo:hi], q[i], "left"),
-                         lo + np.searchsorted(buckets[lo:hi], q[i], "right"))
-            found.update(self.stories[part].tolist())
+        crowded = (window[:, -1] >> self.shift) == prefix
+        if crowded.any():
+            for i in np.flatnonzero(crowded).tolist():
+                lo, hi = self.starts[prefix[i]], self.starts[prefix[i] + 1]
+                part = buckets[lo:hi]
+                found.update(self.stories[lo + part.searchsorted(q[i]):lo + part.searchsorted(q[i], "right")].tolist())
 
 
 class BucketTable:
     """A multimap from 32-bit bucket to 32-bit story id; entries are only added."""
 
-    def __init__(self, flush_at: int = 1024, merge_factor: int = 4):
+    def __init__(self, flush_at: int = 2048, merge_factor: int = 8):
         self.merge_factor = merge_factor
         self._recent_buckets = np.empty(flush_at, dtype=np.uint32)  # unsorted, filled in order
         self._recent_stories = np.empty(flush_at, dtype=np.uint32)
@@ -124,9 +131,11 @@ class BucketTable:
         n = self._recent_count
         if n:
             recent = self._recent_buckets[:n]
-            at = np.searchsorted(q, recent)
+            at = q.searchsorted(recent)
             np.minimum(at, len(q) - 1, out=at)
-            found.update(self._recent_stories[:n][q[at] == recent].tolist())
+            hit = q[at] == recent
+            if hit.any():
+                found.update(self._recent_stories[:n][hit].tolist())
         for run in self._runs:
             run.lookup(q, found)
         return found

@@ -1,8 +1,10 @@
 """Stores that live in this process only: for runs that keep no state, and as the reference behaviour.
 
-``MemoryIndex`` keeps each story's signature and its LSH bucket entries in
-dicts (a few KB per story), which is right for one ``newscrawl clean`` over a
-batch of files and wrong for a long-lived index: use the SQLite store there.
+``MemoryIndex`` is built for speed (plain dicts for the LSH buckets, a few
+microseconds a story) and holds about 4 KB per story: right for one
+``newscrawl clean`` over a batch of files; beyond a million stories, or for
+an index that must outlive the run, use the SQLite store (~400 bytes a story
+in memory).
 """
 
 from __future__ import annotations
@@ -18,30 +20,33 @@ class MemoryIndex(NearDupIndex):
     def __init__(self, scheme: SketchScheme):
         self.scheme = scheme
         self._lock = threading.Lock()
-        self._next_id = 0
         self._ids: dict[str, int] = {}
-        # story id -> (key, fingerprint, time); band keys are recomputed when a story goes
-        self._stories: dict[int, tuple[str, Fingerprint, str]] = {}
-        self._buckets: dict[int, int | list[int]] = {}  # one id, or a list once shared
+        # Per story id, in insertion order; a removed story keeps an empty slot.
+        self._keys: list[str | None] = []
+        self._signatures: list[bytes] = []
+        self._shingles: list[int] = []
+        self._times: list[str] = []
+        self._buckets: dict[int, int | list[int]] = {}  # band key -> one story id, or a list once shared
 
     def _candidates(self, bands: list[int]) -> set[int]:
         found: set[int] = set()
         get = self._buckets.get
         for band in bands:
             entry = get(band)
-            if entry is None:
-                continue
-            if isinstance(entry, int):
-                found.add(entry)
-            else:
-                found.update(entry)
+            if entry is not None:
+                if isinstance(entry, int):
+                    found.add(entry)
+                else:
+                    found.update(entry)
         return found
 
     def _verify(self, fp: Fingerprint, ids: Iterable[int]) -> list[Match]:
         matches = []
         for sid in ids:
-            key, stored, _ = self._stories[sid]
-            verdict = self.scheme.judge(fp, stored)
+            key = self._keys[sid]
+            if key is None:
+                continue
+            verdict = self.scheme.judge(fp, Fingerprint.from_bytes(self._signatures[sid], self._shingles[sid]))
             if verdict is not None:
                 matches.append(Match(key, *verdict))
         return matches
@@ -54,16 +59,19 @@ class MemoryIndex(NearDupIndex):
             match = best_match(self._verify(fp, self._candidates(bands)))
             if match is not None:
                 return match
-            sid = self._next_id
-            self._next_id += 1
+            sid = len(self._keys)
             self._ids[key] = sid
-            self._stories[sid] = (key, fp, normalize_time(published) or utc_now_iso())
+            self._keys.append(key)
+            self._signatures.append(fp.to_bytes())
+            self._shingles.append(fp.shingles)
+            self._times.append(normalize_time(published) or utc_now_iso())
+            buckets = self._buckets
             for band in bands:
-                entry = self._buckets.get(band)
+                entry = buckets.get(band)
                 if entry is None:
-                    self._buckets[band] = sid
+                    buckets[band] = sid
                 elif isinstance(entry, int):
-                    self._buckets[band] = [entry, sid]
+                    buckets[band] = [entry, sid]
                 else:
                     entry.append(sid)
             return None
@@ -75,16 +83,20 @@ class MemoryIndex(NearDupIndex):
         return sorted(matches, key=lambda m: (-m.containment, -m.jaccard, m.key))
 
     def _drop(self, sid: int) -> None:
-        key, fp, _ = self._stories.pop(sid)
-        del self._ids[key]
-        for band in self._bands_of(fp):
+        key = self._keys[sid]
+        if key is None:
+            return
+        for band in self.scheme.band_keys(Fingerprint.from_bytes(self._signatures[sid], 0).signature):
             entry = self._buckets.get(band)
             if entry == sid:
                 del self._buckets[band]
-            elif isinstance(entry, list):
+            elif isinstance(entry, list) and sid in entry:
                 entry.remove(sid)
                 if len(entry) == 1:
                     self._buckets[band] = entry[0]
+        del self._ids[key]
+        self._keys[sid] = None
+        self._signatures[sid] = b""
 
     def remove(self, key: str) -> bool:
         with self._lock:
@@ -97,7 +109,7 @@ class MemoryIndex(NearDupIndex):
     def expire(self, before_iso: str) -> int:
         limit = cutoff(before_iso)
         with self._lock:
-            old = [sid for sid, (_, _, at) in self._stories.items() if at < limit]
+            old = [sid for sid, at in enumerate(self._times) if at < limit and self._keys[sid] is not None]
             for sid in old:
                 self._drop(sid)
         return len(old)
@@ -105,11 +117,14 @@ class MemoryIndex(NearDupIndex):
     def reset(self) -> None:
         with self._lock:
             self._ids.clear()
-            self._stories.clear()
+            self._keys.clear()
+            self._signatures.clear()
+            self._shingles.clear()
+            self._times.clear()
             self._buckets.clear()
 
     def __len__(self) -> int:
-        return len(self._stories)
+        return len(self._ids)
 
     def __contains__(self, key: object) -> bool:
         return key in self._ids
