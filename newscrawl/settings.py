@@ -108,7 +108,9 @@ EXTENSIONS = {
 NEWSCRAWL_STATE_DIR = None  # default: <data dir>/state
 
 NEWSCRAWL_SKIP_HANDLED = True  # -a refresh=1 or -s NEWSCRAWL_SKIP_HANDLED=0 fetches everything again
+NEWSCRAWL_STATE_LOCK_TIMEOUT = 30.0  # seconds a write waits for another process holding the SQLite store
 NEWSCRAWL_STATE_WINDOW_DAYS = 30  # near-duplicate index entries older than this (publication time) expire
+NEWSCRAWL_SEEN_WINDOW_DAYS = 90  # handled stories older than this (time handled) are forgotten
 NEWSCRAWL_RUNS_DIR = None  # default: <data dir>/runs
 
 # --- Run health: the run exits non-zero when it looks broken ---------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import glob
 import json
+from datetime import datetime, timedelta, timezone
 import logging
 import os
 from pathlib import Path
@@ -46,7 +47,8 @@ def stores_for(crawler):
         redis_url = settings.get("NEWSCRAWL_REDIS_URL") or None
         state_dir = settings.get("NEWSCRAWL_STATE_DIR") or str(data_dir() / "state")
         spider_name = crawler.spidercls.name
-        stores = open_stores(spider_name, state_dir=Path(state_dir), redis_url=redis_url, scheme=DEFAULT_SCHEME)
+        stores = open_stores(spider_name, state_dir=Path(state_dir), redis_url=redis_url, scheme=DEFAULT_SCHEME,
+                             lock_timeout=settings.getfloat("NEWSCRAWL_STATE_LOCK_TIMEOUT", 30.0))
         setattr(crawler, _ATTR, stores)
         where = mask_url(redis_url) if redis_url else state_dir
         logger.info("newscrawl state for %r: %s", spider_name, where)
@@ -111,12 +113,14 @@ class StateLedger:
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
+        self.newest_published: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
         ext = cls(crawler)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
     def spider_opened(self, spider):
@@ -145,7 +149,44 @@ class StateLedger:
             len(pending), len(done), len(lost),
         )
 
+    def expire(self) -> None:
+        """Keep the store bounded.
+
+        Index entries expire ``NEWSCRAWL_STATE_WINDOW_DAYS`` of publication time before
+        the newest story this run exported (not the wall clock: re-crawling an archive,
+        or a clock that is off, must not empty the index); handled stories are forgotten
+        ``NEWSCRAWL_SEEN_WINDOW_DAYS`` after they were handled.
+        """
+        stores = stores_for(self.crawler)
+        settings = self.crawler.settings
+        days = settings.getfloat("NEWSCRAWL_STATE_WINDOW_DAYS", 30)
+        seen_days = settings.getfloat("NEWSCRAWL_SEEN_WINDOW_DAYS", 90)
+        expired = 0
+        if self.newest_published:
+            try:
+                newest = datetime.fromisoformat(self.newest_published[:19])
+            except ValueError:
+                newest = None
+            if newest is not None:
+                expired = stores.index.expire((newest - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S"))
+        now = datetime.now(timezone.utc)
+        pruned = stores.seen.prune((now - timedelta(days=seen_days)).strftime("%Y-%m-%dT%H:%M:%S"))
+        self.stats.set_value("newscrawl/state/index_expired", expired)
+        self.stats.set_value("newscrawl/state/seen_pruned", pruned)
+        if expired or pruned:
+            logger.info("state: %d index entries published over %g days before the newest story expired, "
+                        "%d stories handled over %g days ago forgotten", expired, days, pruned, seen_days)
+
+    def spider_closed(self, spider, reason):
+        try:
+            self.expire()
+        except Exception as exc:  # bounding the store must never cost the run its summary
+            logger.error("state: expiry failed: %s", exc)
+
     def item_scraped(self, item, spider=None, response=None):
+        published = ItemAdapter(item).get("published")
+        if isinstance(published, str) and (self.newest_published is None or published > self.newest_published):
+            self.newest_published = published
         key = item_key(item)
         if key:
             stores_for(self.crawler).seen.mark_done([key])
