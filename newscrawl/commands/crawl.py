@@ -16,6 +16,26 @@ from scrapy.exceptions import UsageError
 FAILURE_KEY = "newscrawl/failure"  # the same key as newscrawl.extensions.FAILURE_KEY
 
 
+def state_problem(settings, spider_name: str) -> str | None:
+    """Why the run's state store cannot be used (unreachable Redis, locked or foreign SQLite file), or None."""
+    if not settings.getbool("NEWSCRAWL_SKIP_HANDLED", True) and not settings.getdict("ITEM_PIPELINES"):
+        return None
+    from pathlib import Path
+
+    from newscrawl.cleaning.neardup import DEFAULT_SCHEME
+    from newscrawl.paths import data_dir
+    from newscrawl.store import SchemeMismatch, StoreError, open_stores
+
+    try:
+        stores = open_stores(spider_name, state_dir=Path(settings.get("NEWSCRAWL_STATE_DIR") or data_dir() / "state"),
+                             redis_url=settings.get("NEWSCRAWL_REDIS_URL") or None, scheme=DEFAULT_SCHEME,
+                             lock_timeout=settings.getfloat("NEWSCRAWL_STATE_LOCK_TIMEOUT", 30.0))
+    except (StoreError, SchemeMismatch, OSError, ValueError) as exc:
+        return str(exc)
+    stores.close()
+    return None
+
+
 class Command(ScrapyCrawlCommand):
     def short_desc(self) -> str:
         return "Run a spider; exit 1 with one line on stderr when the run failed"
@@ -24,6 +44,14 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("give exactly one spider name" if args else None)
         assert self.crawler_process
+        known = self.crawler_process.spider_loader.list()
+        if args[0] not in known:
+            raise UsageError(f"no spider named {args[0]!r} (spiders: {', '.join(sorted(known))})", print_help=False)
+        problem = state_problem(self.settings, args[0])
+        if problem:  # say it in one line before Scrapy builds the pipelines and prints a traceback
+            print(f"newscrawl: {problem}", file=sys.stderr, flush=True)
+            self.exitcode = 1
+            return
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
