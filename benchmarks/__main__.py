@@ -12,6 +12,7 @@ import time
 BENCHMARKS = [
     "extraction",          # generic extraction F1 vs trafilatura (issue 7)
     "cleaning_quality",    # body F1 / shell recall on MENAFN-style captures (issue 3)
+    "neardup_quality",     # near-duplicate recall / precision on syndicated copies (issue 3)
     "cleaning_throughput", # captures/s of the chain vs plain datasketch (issue 5)
     "crawl_overhead",      # pages/s with and without pipelines (issue 5)
     "index_scale",         # per-story cost and memory at 10k/100k/1M (issue 5)
