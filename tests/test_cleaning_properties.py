@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from newscrawl.cleaning.chain import clean_text
 from newscrawl.cleaning.document import split_paragraphs
-from newscrawl.cleaning.text import fix_mojibake, normalize_space
+from newscrawl.cleaning.text import fix_mojibake, match_key, match_keys, normalize_space
 
 CAPTURES = Path(__file__).parent / "fixtures" / "captures"
 _LINES = [l for l in (CAPTURES / "corpus.txt").read_text(encoding="utf-8").splitlines() if l and not l.startswith("#")]
@@ -123,3 +123,10 @@ def test_capture_noise_around_a_body_leaves_the_body(body, title, provider, disc
     assert out.kept
     assert out.doc.paragraphs == body
     assert (out.doc.title, out.doc.provider, out.doc.published) == (title, provider, "2026-02-12")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=40).filter(lambda s: "\n" not in s), st.sampled_from(_LINES)), max_size=8))
+def test_match_keys_of_many_lines_equal_match_key_of_each(lines):
+    """The batched key (a bytes fast path for mostly-ASCII text) is the same key, line by line."""
+    assert match_keys(lines) == [match_key(line) for line in lines]

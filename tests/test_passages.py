@@ -100,3 +100,16 @@ def test_first_occurrence_is_the_one_kept():
 def test_a_single_paragraph_or_an_empty_document_is_left_alone():
     assert run([]).paragraphs == []
     assert run(BODY[:1]).paragraphs == BODY[:1]
+
+
+def test_a_repeated_block_of_one_sentence_paragraphs_goes_when_it_is_long_in_all():
+    wire = ["Police closed the coastal road after the landslide on Sunday night.",
+            "No one was hurt, the civil defence said in a statement.",
+            "Engineers expect to reopen one lane by Wednesday morning."]
+    assert all(len(p.split()) < 20 for p in wire)
+    assert run(wire + wire).paragraphs == wire
+
+
+def test_separator_lines_inside_a_repeated_body_go_with_it():
+    body = [BODY[0], "\u200b", "Photo", "\u200b", BODY[1], "* * *", "Read more"]
+    assert run(body * 2).paragraphs == body

@@ -150,3 +150,32 @@ def test_empty_body_filter_reasons():
     rejection = EmptyBodyFilter()(labels_only)
     assert rejection.reason == "error_shell"
     assert rejection.detail.startswith("only labels/boilerplate")
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("HTTP Error 404. The requested resource is not found.", "error_shell"),
+    ("The story you are trying to view is no longer available.", "error_shell"),
+    ("Too Many Requests\nYou have sent too many requests in a given amount of time. Please try again later.", "error_shell"),
+    ("Your access to this site has been limited by the site owner", "blocked"),
+])
+def test_short_pages_worded_like_errors_are_shells_even_without_a_known_signature(text, reason):
+    rejection = shell_check(Document.from_text(text))
+    assert rejection is not None and rejection.reason == reason
+    assert "hint: " in rejection.detail
+
+
+def test_a_story_using_error_words_is_never_a_shell():
+    """Hints only count when no story is left: a short real brief that uses the words stays."""
+    brief = ("The missing fishing boat was not found by nightfall, and roads to the harbour were blocked "
+             "by police until the search resumed at first light, the coast guard said.")
+    doc = Document.from_text(brief)
+    assert shell_check(doc) is None
+    assert doc.paragraphs == [brief]
+
+
+def test_leaked_menafn_lines_never_cost_a_story_in_an_unspaced_script():
+    """The MENAFN error block leaks into every page: beside any real text it only gets stripped."""
+    story = "先日、不正に改造したiPhoneを販売したとして、商標法違反の疑いで男性が逮捕された。"
+    doc = Document.from_text("\n".join(["403", "Sorry!!", "Error! We're sorry, but the page you were looking for doesn't exist.", story]))
+    assert shell_check(doc) is None
+    assert doc.paragraphs == [story]

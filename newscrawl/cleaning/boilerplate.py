@@ -10,11 +10,12 @@ Every removal is counted in ``doc.removed[rule]``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 
 from newscrawl.cleaning.document import Document, Rejection
 from newscrawl.cleaning.rules import DEFAULT_RULES, CompiledRules, Rules
-from newscrawl.cleaning.text import fix_mojibake, match_key, normalize_space
+from newscrawl.cleaning.text import match_key, normalize_space, repair_lines
 
 TITLE_MAX_WORDS = 30  # a title line is short...
 _SENTENCE_END = (".", ";", ",")  # ...and does not end like a sentence (titles may end in ? or !)
@@ -22,42 +23,78 @@ _SENTENCE_END = (".", ";", ",")  # ...and does not end like a sentence (titles m
 
 def repair(paragraphs: list[str]) -> list[str]:
     """Undo mojibake and collapse spacing; drop paragraphs left blank."""
-    out = []
-    for p in paragraphs:
-        fixed = fix_mojibake(p)
-        while fixed != p:  # text damaged twice needs two passes; each pass shortens it, so this ends
-            p, fixed = fixed, fix_mojibake(fixed)
-        p = normalize_space(p)
-        if p:
-            out.append(p)
-    return out
+    return repair_lines(paragraphs)
 
 
 def remove_spans(paragraphs: list[str], rules: CompiledRules, removed: Counter) -> list[str]:
     """Remove disclaimers and tracking tokens, which may span or sit inside paragraphs.
 
-    Runs on the paragraphs joined by newlines so a disclaimer broken over
-    several lines is one match; a removed span leaves a paragraph break, never
-    glues the text on either side into a new line.
+    Each pattern runs on the paragraphs around the lines holding its anchor word,
+    joined by newlines, so a disclaimer broken over several lines is one match
+    while the rest of the page is never scanned. A removed span leaves a
+    paragraph break: it never glues the text on either side into a new line.
     """
-    if not paragraphs:
-        return paragraphs
-    text = "\n".join(paragraphs)
-    lowered = text.lower()
-    changed = False
+    paras = paragraphs
+    lows = [p.lower() for p in paras]
+    lowered, starts = _joined(lows)
     for span in rules.spans:
-        if span.anchor is not None and span.anchor not in lowered:
+        if not paras or not span.wanted(lowered):
             continue  # the cheap test first: most texts lack most disclaimers
-        text, n = span.regex.subn("\n", text)
-        if n:
-            removed[span.rule] += n
-            changed = True
-    if not changed:
-        return paragraphs
-    original = set(paragraphs)
-    # Left-over punctuation (the "." after a removed token) is not a paragraph.
-    return [q for q in (normalize_space(line) for line in text.split("\n"))
-            if q and (q in original or any(ch.isalnum() for ch in q))]
+        windows = _merge_windows(span.lines_with_anchor(lowered, starts), len(paras))
+        changed = False
+        for lo, hi in reversed(windows):
+            text, n = span.regex.subn("\n", "\n".join(paras[lo:hi]))
+            if n:
+                removed[span.rule] += n
+                pieces = _pieces(text, paras[lo:hi])
+                paras = paras[:lo] + pieces + paras[hi:]
+                lows = lows[:lo] + [q.lower() for q in pieces] + lows[hi:]
+                changed = True
+        if changed:
+            lowered, starts = _joined(lows)
+    return paras
+
+
+# Lines before / after an anchor's line that one match may cover: patterns start at or just
+# before their anchor word, and run on for a disclaimer's sentences or a contact block's lines.
+SPAN_BEFORE, SPAN_AFTER = 4, 16
+
+
+def _joined(lines: list[str]) -> tuple[str, list[int]]:
+    starts, at = [], 0
+    for line in lines:
+        starts.append(at)
+        at += len(line) + 1
+    return "\n".join(lines), starts
+
+
+def _lowered_with_offsets(paras: list[str]) -> tuple[str, list[int]]:
+    return _joined([p.lower() for p in paras])
+
+
+def _merge_windows(lines: list[int], n: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for i in lines:
+        lo, hi = max(0, i - SPAN_BEFORE), min(n, i + SPAN_AFTER + 1)
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _pieces(text: str, original: list[str]) -> list[str]:
+    """What is left of some lines after a removal; left-over punctuation is not a paragraph."""
+    kept = set(original)
+    out = []
+    for line in text.split("\n"):
+        if line in kept:
+            out.append(line)
+            continue
+        line = " ".join(line.split())
+        if line and any(ch.isalnum() for ch in line):
+            out.append(line)
+    return out
 
 
 def remove_label_lines(paragraphs: list[str], rules: CompiledRules, removed: Counter,
@@ -82,35 +119,61 @@ def remove_label_lines(paragraphs: list[str], rules: CompiledRules, removed: Cou
     return out, lead
 
 
+FLS_OPENERS = ("forward-looking", "forward looking", "safe harbo", "cautionary")  # every block opens with one
+
+
 def remove_fls_blocks(paragraphs: list[str], rules: CompiledRules, removed: Counter) -> list[str]:
     """Drop forward-looking-statement / safe-harbor blocks of press releases.
 
     A block opens with a heading (alone, or leading its paragraph) or with a
-    paragraph carrying two distinct FLS phrases, and runs on while the next
+    paragraph carrying two distinct FLS phrases, one of them naming the block
+    ("forward-looking", "safe harbor", "cautionary"), and runs on while the next
     paragraphs carry at least one. A news story that mentions "forward-looking
-    statements" once keeps its sentence.
+    statements" once keeps its sentence. Only paragraphs from an opener on are
+    looked at, so most texts cost one ``in`` test per opener word.
     """
-    if rules.fls_markers is None or not any("forward" in p.lower() or "harbor" in p.lower() for p in paragraphs):
+    if rules.fls_markers is None or not paragraphs:
         return paragraphs
-    out: list[str] = []
-    in_block = False
-    for p in paragraphs:
-        markers = {m.group(0).lower() for m in rules.fls_markers.finditer(p)}
-        heading = rules.fls_headings.match(p) if rules.fls_headings is not None else None
-        is_heading = heading is not None and (heading.end() == len(p) or (len(markers) >= 1 and heading.end() < 80))
-        if is_heading or len(markers) >= 2 or (in_block and markers):
-            in_block = True
-            removed["fls"] += 1
+    lowered, starts = _lowered_with_offsets(paragraphs)
+    opens = set()
+    for word in FLS_OPENERS:
+        at = lowered.find(word)
+        while at >= 0:
+            opens.add(bisect_right(starts, at) - 1)
+            at = lowered.find(word, at + len(word))
+    if not opens:
+        return paragraphs
+    drop: set[int] = set()
+    for i in sorted(opens):
+        if i in drop or not _fls_opening(paragraphs[i], rules):
             continue
-        in_block = False
-        out.append(p)
-    return out
+        j = i
+        while j < len(paragraphs) and (j == i or _fls_markers(paragraphs[j], rules)):
+            drop.add(j)
+            j += 1
+    removed["fls"] += len(drop)
+    return [p for k, p in enumerate(paragraphs) if k not in drop]
 
 
-def story_paragraphs(paragraphs: list[str], rules: CompiledRules) -> list[str]:
+def _fls_markers(p: str, rules: CompiledRules) -> set[str]:
+    low = p.lower()
+    if not any(w in low for w in rules.fls_anchor_words):
+        return set()
+    return {m.group(0).lower() for m in rules.fls_markers.finditer(p)}
+
+
+def _fls_opening(p: str, rules: CompiledRules) -> bool:
+    markers = _fls_markers(p, rules)
+    heading = rules.fls_headings.match(p) if rules.fls_headings is not None else None
+    if heading is not None and (heading.end() == len(p) or (markers and heading.end() < 80)):
+        return True
+    return len(markers) >= 2
+
+
+def story_paragraphs(paragraphs: list[str], rules: CompiledRules, repaired: bool = False) -> list[str]:
     """What is left of a page once boilerplate is gone (used by the shell check, edits nothing)."""
     scratch: Counter = Counter()
-    paras = remove_spans(repair(paragraphs), rules, scratch)
+    paras = remove_spans(paragraphs if repaired else repair(paragraphs), rules, scratch)
     paras, _ = remove_label_lines(paras, rules, scratch)
     return remove_fls_blocks(paras, rules, scratch)
 
@@ -126,7 +189,8 @@ class BoilerplateStripper:
     def __call__(self, doc: Document) -> Rejection | None:
         rules = self.rules.for_source(doc.source)
         removed = doc.removed
-        paras = remove_spans(repair(doc.paragraphs), rules, removed)
+        paras = doc.paragraphs if doc.extra.get("repaired") else repair(doc.paragraphs)
+        paras = remove_spans(paras, rules, removed)
         paras, lead = remove_label_lines(paras, rules, removed, doc)
         paras = remove_fls_blocks(paras, rules, removed)
         titled = self._drop_title_lines(paras, doc)
@@ -151,25 +215,29 @@ class BoilerplateStripper:
     @staticmethod
     def _strip_datelines(paras: list[str], rules: CompiledRules, doc: Document) -> tuple[list[str], int | None]:
         """Cut ``(MENAFN- Provider)`` from the start of paragraphs; the first fills ``doc.provider``."""
-        if not rules.datelines:
-            return paras, None
+        lowered, starts = _lowered_with_offsets(paras)
+        candidates = sorted({i for rule in rules.datelines if rule.wanted(lowered)
+                             for i in rule.lines_with_anchor(lowered, starts)})
         first = None
-        out = []
-        for p in paras:
-            m = _first_match(rules.datelines, p)
+        out = list(paras)
+        for i in candidates:  # a dateline holds its anchor word, so only those lines can start with one
+            p = paras[i]
+            m = _first_dateline(rules, p)
             while m is not None and m.end() > 0:
                 if first is None:
-                    first = len(out)
+                    first = i
                     groups = m.groupdict()
                     provider = normalize_space(groups.get("provider") or groups.get("site") or "")
                     if provider and not doc.provider:
                         doc.provider = provider
                 doc.removed["dateline"] += 1
                 p = p[m.end():].strip()
-                m = _first_match(rules.datelines, p)
-            if p:
-                out.append(p)
-        return out, first
+                m = _first_dateline(rules, p)
+            out[i] = p
+        kept = [p for p in out if p]
+        if first is not None:
+            first -= sum(1 for p in out[:first] if not p)  # its index among the lines kept
+        return kept, first
 
     @staticmethod
     def _strip_title_line(paras: list[str], doc: Document, dateline_at: int | None, lead_removed: bool) -> list[str]:
@@ -185,6 +253,14 @@ class BoilerplateStripper:
             doc.title = paras[at]
         doc.removed["title"] += 1
         return paras[:at] + paras[at + 1:]
+
+
+def _first_dateline(rules: CompiledRules, text: str) -> re.Match[str] | None:
+    for rule in rules.datelines:
+        m = rule.regex.match(text)
+        if m:
+            return m
+    return None
 
 
 def _first_match(regexes, text: str, full: bool = False) -> re.Match[str] | None:

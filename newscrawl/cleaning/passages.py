@@ -24,10 +24,11 @@ last words, so the common case stays a dict lookup per paragraph.
 
 from __future__ import annotations
 
+from collections import Counter
 from difflib import SequenceMatcher
 
 from newscrawl.cleaning.document import Document, Rejection
-from newscrawl.cleaning.text import match_key
+from newscrawl.cleaning.text import match_keys
 
 LONG_WORDS = 20  # a repeated block (2+ paragraphs) holding a paragraph this long is an artefact
 BLOCK_WORDS = 30  # ...or that long in all (wire copy runs to one-sentence paragraphs)
@@ -53,9 +54,9 @@ def find_twins(keys: list[str]) -> list[list[int]]:
             earlier.append(i)
             continue
         seen[key] = [i]
-        words = key.split()
-        if len(words) < NEAR_MIN_WORDS:
+        if key.count(" ") + 1 < NEAR_MIN_WORDS:
             continue
+        words = key.split()
         j = _near_twin(words, tokens, starts, ends)
         if j is not None:
             twins[i] = [j]
@@ -83,6 +84,11 @@ def is_near_repeat(words: list[str], original: list[str]) -> bool:
             return True
         if original[len(original) - n + 1:] == words[1:] and original[len(original) - n].endswith(words[0]):
             return True
+    # Cheap upper bounds of the ratio first (as SequenceMatcher's own quick ratios, without its set-up).
+    if 2 * min(n, len(original)) < NEAR_RATIO * (n + len(original)):
+        return False
+    if 2 * sum((Counter(words) & Counter(original)).values()) < NEAR_RATIO * (n + len(original)):
+        return False
     return SequenceMatcher(None, words, original, autojunk=False).ratio() >= NEAR_RATIO
 
 
@@ -93,7 +99,7 @@ def repeated(paragraphs: list[str]) -> list[bool]:
     make two survivors adjacent or aligned, and a second cleaning must find
     nothing left to do.
     """
-    keys = [match_key(p) for p in paragraphs]
+    keys = match_keys(paragraphs)
     alive = list(range(len(keys)))
     while True:
         drop = _drop_once([keys[i] for i in alive])
@@ -106,7 +112,7 @@ def repeated(paragraphs: list[str]) -> list[bool]:
 
 def _drop_once(keys: list[str]) -> list[bool]:
     twins = find_twins(keys)
-    lengths = [len(k.split()) for k in keys]
+    lengths = [k.count(" ") + 1 if k else 0 for k in keys]  # keys hold single spaces only
     n = len(keys)
     artefact = [False] * n
     i = 0
@@ -117,12 +123,18 @@ def _drop_once(keys: list[str]) -> list[bool]:
         # Extend over the run of repeats whose originals are consecutive too: one repeated block.
         j, origins = i, set(twins[i])
         while j + 1 < n:
-            follow = {t + 1 for t in origins}.intersection(twins[j + 1])
+            if keys[j + 1]:
+                follow = {t + 1 for t in origins}.intersection(twins[j + 1])
+            else:  # a separator line copied along with the block it sits in
+                follow = {t + 1 for t in origins if t + 1 < j + 1 and not keys[t + 1]}
             if not follow:
                 break
             j, origins = j + 1, follow
-        longest = max(max(lengths[k], lengths[twins[k][0]]) for k in range(i, j + 1))
-        if j > i:
+        while not keys[j]:
+            j -= 1  # a separator after the block belongs to what follows
+        repeats = [k for k in range(i, j + 1) if keys[k]]
+        longest = max(max(lengths[k], lengths[twins[k][0]]) for k in repeats)
+        if len(repeats) > 1:
             is_artefact = longest >= LONG_WORDS or sum(lengths[i:j + 1]) >= BLOCK_WORDS
         else:
             is_artefact = longest >= ALONE_WORDS
@@ -133,7 +145,7 @@ def _drop_once(keys: list[str]) -> list[bool]:
     drop = [False] * n
     last_kept = None
     for i, twin in enumerate(twins):
-        if twin and (artefact[i] or (last_kept is not None and keys[last_kept] == keys[i])):
+        if artefact[i] or (twin and last_kept is not None and keys[last_kept] == keys[i]):
             drop[i] = True
         else:
             last_kept = i

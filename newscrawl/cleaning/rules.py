@@ -11,12 +11,14 @@ case-insensitively with any spacing between its words (none, several, line
 breaks), any run of punctuation where it has punctuation (so straight, curly or
 missing quotes and apostrophes all match), and a standalone ``…`` stands for a
 gap of up to 800 characters. ``re:`` patterns are Python regexes, compiled with
-IGNORECASE.
+IGNORECASE; ``re[find|locate]:`` gives words one of which every match holds, so
+the regex only runs on texts that have one (searched patterns are the costly ones).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, fields, replace
 from typing import Any, Iterable, Mapping
 
@@ -32,11 +34,18 @@ class RuleSet:
     name: str
     # Whole paragraph is error-page text (fullmatch). Stripped when leaked into a story.
     shell_lines: tuple[str, ...] = ()
+    # Lines of an error block that a site prints, hidden, on every page: stripped, and a shell
+    # only when nothing but labels and boilerplate is left beside them.
+    leak_lines: tuple[str, ...] = ()
     # Inside a paragraph: evidence of an error page; never stripped (a story may quote it).
     shell_phrases: tuple[str, ...] = ()
     # The same two for bot challenges / WAF blocks (reason "blocked").
     blocked_lines: tuple[str, ...] = ()
     blocked_phrases: tuple[str, ...] = ()
+    # Words that hint at an error page / a block: evidence only when no story is left beside
+    # them, and (unlike phrases) they never mark a paragraph as error text: stories use them.
+    shell_hints: tuple[str, ...] = ()
+    blocked_hints: tuple[str, ...] = ()
     # Literal substrings of a challenge page's HTML.
     blocked_markup: tuple[str, ...] = ()
     # Whole paragraph is a label: comments block, share buttons, section names.
@@ -62,7 +71,7 @@ PATTERN_FIELDS = tuple(f.name for f in fields(RuleSet) if f.name != "name")
 GENERIC = RuleSet(
     name="generic",
     shell_lines=(
-        "403 Forbidden", "Forbidden", "404 Not Found", "Not Found", "410 Gone",
+        "404", "403 Forbidden", "Forbidden", "404 Not Found", "Not Found", "410 Gone",
         "Error 404", "re:(?:error\\s*)?404\\s*[-:|–—]?\\s*(?:page\\s+)?not\\s+found[.!]?",
         "Page not found", "Page not found!", "Oops! That page can’t be found.",
         "This page doesn’t exist", "This page does not exist", "Sorry, this page isn’t available.",
@@ -74,7 +83,8 @@ GENERIC = RuleSet(
         "re:Microsoft-IIS/[\\d.]+",
         "Site under maintenance", "Under maintenance", "Down for maintenance", "Scheduled maintenance",
         "We’ll be back soon!", "We will be back soon!", "Maintenance mode", "Website under maintenance",
-        "Site Maintenance", "Temporarily Unavailable", "Error", "Oops! Something went wrong.",
+        "Site Maintenance", "Temporarily Unavailable", "Error", "Oops! Something went wrong.", "Application error",
+        "re:Server Error in\\s*'[^']*'\\s*Application\\.?",
     ),
     shell_phrases=(
         "was not found on this server", "You don’t have permission to access",
@@ -90,6 +100,19 @@ GENERIC = RuleSet(
         "performing scheduled maintenance", "performing some maintenance", "undergoing scheduled maintenance",
         "currently undergoing maintenance", "The server encountered an internal error",
         "received an invalid response from the upstream server",
+        # The many wordings of "not found": "we can't seem to find the page", "the article you
+        # requested has been removed", "this page could not be found".
+        "re[find|locate]:(?:can(?:no|['’])?t|could\\s*n(?:o|['’])?t|unable\\s+to|didn['’]?t)\\s+(?:seem\\s+to\\s+)?"
+        "(?:find|locate)\\s+(?:the|this|that|any|your)?\\s*(?:page|article|content|story)",
+        "re[looking|requested|tried]:(?:page|article|story|content|resource)\\s+(?:you(?:['’]re|\\s+are|\\s+were)?\\s+)?(?:looking\\s+for|requested|"
+        "tried\\s+to\\s+(?:reach|access|open))\\s+(?:(?:could|can)\\s*(?:no|n['’])?t\\s+be\\s+found|"
+        "(?:does|did)\\s*(?:no|n['’])?t\\s+exist|(?:is|was)\\s+(?:not|no\\s+longer)\\s+(?:found|available)|"
+        "(?:has|may\\s+have|might\\s+have)\\s+been\\s+(?:removed|moved|deleted))",
+        "no longer available on this server", "there is no forwarding address",
+        "could have been removed, had its name changed, or is temporarily unavailable",  # ASP.NET 404
+        "your page could not be served",
+        "We can’t connect to the server for this app or website",
+        "re[found]:(?:this|the)\\s+page\\s+(?:could|can)\\s*(?:no|n['’])?t\\s+be\\s+found",
     ),
     blocked_lines=(
         "Just a moment...", "Just a moment", "Attention Required! | Cloudflare", "Attention Required!",
@@ -112,8 +135,21 @@ GENERIC = RuleSet(
         "Request unsuccessful. Incapsula", "You don’t have permission to access … on this server. Reference #",
         "used Cloudflare to restrict access", "As you were browsing something about your browser made us think you were a bot",
         "You can email the site owner to let them know you were blocked",
+        "The site owner may have set restrictions that prevent you from accessing the site",
         "include what you were doing when this page came up and the Cloudflare Ray ID",
         "enable cookies and reload the page", "Please make sure your browser supports JavaScript and cookies",
+    ),
+    shell_hints=(
+        "re[http]:HTTP\\s*(?:Error\\s*)?[45]\\d\\d\\b", "re[error]:\\b(?:error|status)\\s*(?:code\\s*)?[45]\\d\\d\\b",
+        "error occurred", "an error", "error code", "server error", "application error", "not found",
+        "cannot be found", "could not be found", "no longer available", "temporarily unavailable",
+        "try again later", "too many requests", "bad request", "bad gateway", "database connection",
+        "could not be satisfied", "page not found", "doesn’t exist", "does not exist",
+    ),
+    blocked_hints=(
+        "access denied", "access to this page has been denied", "been blocked", "request blocked",
+        "has been limited", "captcha", "security check", "verify you are", "are you a robot",
+        "unusual activity", "automation tools", "automated requests", "do not have access to",
     ),
     blocked_markup=(
         'id="challenge-running"', "cf-browser-verification", "cf_chl_opt", "/cdn-cgi/challenge-platform/h/",
@@ -128,7 +164,7 @@ GENERIC = RuleSet(
 MENAFN = RuleSet(
     name="menafn",
     # The error block every MENAFN page carries (hidden on good pages, leaked by flattening).
-    shell_lines=(
+    leak_lines=(
         "403", "404", "Sorry!!", "Error! We’re sorry, but the page you were looking for doesn’t exist.",
         "Error!", "re:403\\s*Sorry!!\\s*(?:Error!.{0,90})?",
     ),
@@ -140,7 +176,7 @@ MENAFN = RuleSet(
         "re:date\\s*(?P<date>\\d{4}-\\d{2}-\\d{2})(?:\\s+(?P<time>\\d{1,2}:\\d{2}(?::\\d{2})?))?(?:\\s*(?:403|404))?",
     ),
     # "(MENAFN- Kuwait News Agency (KUNA))": a provider name may hold one bracketed part.
-    datelines=("re:\\(\\s*(?P<site>MENAFN)\\s*(?:[-–—]\\s*(?P<provider>(?:[^()]|\\([^()]*\\)){1,80}?)\\s*)?\\)\\s*",),
+    datelines=("re[menafn]:\\(\\s*(?P<site>MENAFN)\\s*(?:[-–—]\\s*(?P<provider>(?:[^()]|\\([^()]*\\)){1,80}?)\\s*)?\\)\\s*",),
     disclaimers=(
         "Legal Disclaimer: MENAFN provides the information “as is” without warranty of any kind. "
         "… kindly contact the provider above.",
@@ -167,10 +203,10 @@ PRESS_RELEASE = RuleSet(
         "EIN Presswire does not exercise editorial control over third-party content … kindly contact the author above.",
         "Disclaimer: The above press release comes to you under an arrangement with … "
         "takes no editorial responsibility for the same.",
-        "re:The above press release was provided courtesy of [^\\n]{0,300}?do not necessarily (?:state or )?"
+        "re[courtesy]:The above press release was provided courtesy of [^\\n]{0,300}?do not necessarily (?:state or )?"
         "reflect those of [^\\n.]{0,80}\\.?",
         "This content was issued through the press release distribution service at Newswire.com.",
-        "re:(?m:^)\\s*Disclaimer\\s*:[^\\n]*",
+        "re[disclaimer]:(?m:^)\\s*Disclaimer\\s*:[^\\n]*",
     ),
     fls_headings=(
         "re:(?:Cautionary\\s+(?:Note|Statement|Language)\\s+(?:Regarding|Concerning|About|on)\\s+)?"
@@ -197,10 +233,16 @@ ALWAYS = ("generic", "press_release")  # sets that apply to every source
 _PUNCT_RUN = re.compile(r"([^\w\s]+)")
 
 
+_ANCHORED_RE = re.compile(r"re\[([^\]:]+)\]:")
+
+
 def phrase_regex(pattern: str) -> str:
-    """Regex source for one pattern (a phrase, or ``re:`` + regex)."""
+    """Regex source for one pattern (a phrase, ``re:`` + regex, or ``re[w1|w2]:`` + regex)."""
     if pattern.startswith("re:"):
         return pattern[3:]
+    m = _ANCHORED_RE.match(pattern)
+    if m:
+        return pattern[m.end():]
     parts = []
     for token in pattern.split():
         if token == "…":
@@ -218,13 +260,52 @@ def phrase_regex(pattern: str) -> str:
     return r"\s*".join(parts)
 
 
-def _anchor(pattern: str) -> str | None:
-    """A lowercase word every match must contain, for a cheap ``in`` test first."""
+def _anchor(pattern: str) -> tuple[str, ...] | None:
+    """Lowercase words one of which every match contains, for a cheap ``in`` test first."""
+    m = _ANCHORED_RE.match(pattern)
+    if m:
+        return tuple(w.strip().lower() for w in m.group(1).split("|") if w.strip()) or None
     if pattern.startswith("re:"):
-        m = re.match(r"[A-Za-z]{4,}", pattern[3:])
-        return m.group(0).lower() if m else None
+        word = _required_literal(pattern[3:])
+        return (word,) if word else None
     words = [w for w in re.findall(r"\w+", pattern) if not w.isdigit()]
-    return max(words, key=len).lower() if words else None
+    return (max(words, key=len).lower(),) if words else None
+
+
+def _required_literal(source: str) -> str | None:
+    """The longest run of literal letters every match of a regex must contain (lowercased), if any.
+
+    Read from the regex parser's tree, top-level sequence and plain groups only (branches,
+    optional and repeated parts are skipped), so the run is really required. Any doubt: None.
+    """
+    try:
+        from re import _parser as parser  # Python 3.11+
+    except ImportError:  # pragma: no cover - older Pythons
+        import sre_parse as parser  # type: ignore[no-redef]
+    try:
+        tree = parser.parse(source, re.IGNORECASE)
+    except Exception:
+        return None
+    best, run = "", []
+
+    def walk(items) -> None:
+        nonlocal best, run
+        for op, arg in items:
+            name = str(op)
+            if name == "LITERAL" and chr(arg).isalnum():
+                run.append(chr(arg))
+                continue
+            if name == "SUBPATTERN" and arg[-1] is not None:
+                walk(arg[-1])
+                continue
+            if len(run) > len(best):
+                best = "".join(run)
+            run = []
+
+    walk(list(tree))
+    if len(run) > len(best):
+        best = "".join(run)
+    return best.lower() if len(best) >= 4 and not best.isdigit() else None
 
 
 def _union(patterns: Iterable[str], what: str) -> re.Pattern[str] | None:
@@ -256,12 +337,26 @@ class Anchored:
 
     rule: str  # the name counted in doc.removed / shown in a rejection
     regex: re.Pattern[str]
-    anchor: str | None  # lowercase word every match contains; None: always run
+    anchor: tuple[str, ...] | None  # lowercase words, one of which every match contains; None: always run
+
+    def wanted(self, lowered: str) -> bool:
+        return self.anchor is None or any(a in lowered for a in self.anchor)
 
     def finditer(self, text: str, lowered: str):
-        if self.anchor is not None and self.anchor not in lowered:
-            return iter(())
-        return self.regex.finditer(text)
+        return self.regex.finditer(text) if self.wanted(lowered) else iter(())
+
+    def lines_with_anchor(self, lowered_lines: str, starts: list[int]) -> list[int]:
+        """Indices of the lines (joined by newlines, lowercased; ``starts``: offsets) holding an anchor."""
+        if self.anchor is None:
+            return list(range(len(starts)))
+        hits = set()
+        for a in self.anchor:
+            at = lowered_lines.find(a)
+            while at >= 0:
+                i = bisect_right(starts, at) - 1
+                hits.add(i)
+                at = lowered_lines.find(a, starts[i + 1] if i + 1 < len(starts) else len(lowered_lines))
+        return sorted(hits)
 
 
 def _anchored(rule: str, patterns: list[str]) -> tuple[Anchored, ...]:
@@ -276,20 +371,32 @@ class CompiledRules:
         self.names = tuple(s.name for s in sets)
 
         def all_of(field: str) -> list[str]:
-            return [p for s in sets for p in getattr(s, field)]
+            # Once each: sets share patterns (every wire set carries the same contact block).
+            return list(dict.fromkeys(p for s in sets for p in getattr(s, field)))
 
         self.shell_lines = _union(all_of("shell_lines"), "shell_lines")
+        self.leak_lines = _union(all_of("leak_lines"), "leak_lines")
         self.shell_phrases = _anchored("shell_phrases", all_of("shell_phrases"))
         self.blocked_lines = _union(all_of("blocked_lines"), "blocked_lines")
         self.blocked_phrases = _anchored("blocked_phrases", all_of("blocked_phrases"))
+        self.shell_hints = _anchored("shell_hints", all_of("shell_hints"))
+        self.blocked_hints = _anchored("blocked_hints", all_of("blocked_hints"))
         self.blocked_markup = tuple(dict.fromkeys(all_of("blocked_markup")))
         self.label_lines = _union(all_of("label_lines"), "label_lines")
         # Kept apart (not one union) because each carries the same named groups.
         self.date_lines = _each(all_of("date_lines"), "date_lines")
-        self.datelines = _each(all_of("datelines"), "datelines")
+        self.datelines = _anchored("dateline", all_of("datelines"))
         self.fls_headings = _union(all_of("fls_headings"), "fls_headings")
         self.fls_markers = _union(all_of("fls_markers"), "fls_markers")
+        # Words one of which each marker holds; a paragraph with none skips the marker regex.
+        self.fls_anchor_words = tuple(sorted({w for p in all_of("fls_markers") for w in (_anchor(p) or ("",))}))
         self.spans = _anchored("disclaimer", all_of("disclaimers")) + _anchored("tracking", all_of("tracking"))
+        # Words one of which a paragraph must hold to be (part of) a disclaimer or an error
+        # phrase; None when some pattern has no anchor, so nothing can be ruled out cheaply.
+        searched = self.spans + self.shell_phrases + self.blocked_phrases
+        self.blocker_words: tuple[str, ...] | None = (
+            None if any(r.anchor is None for r in searched)
+            else tuple(sorted({w for r in searched for w in r.anchor})))
         # Lines longer than this cannot be a label/shell line: skip the regex.
         self.max_line_chars = 160
 
