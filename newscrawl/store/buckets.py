@@ -95,6 +95,7 @@ class BucketTable:
         self._recent_buckets = np.empty(flush_at, dtype=np.uint32)  # unsorted, filled in order
         self._recent_stories = np.empty(flush_at, dtype=np.uint32)
         self._recent_count = 0
+        self._recent_index: dict[int, list[int]] = {}  # the same entries, for lookups
         self._runs: list[_Run] = []  # largest first
 
     def __len__(self) -> int:
@@ -115,6 +116,13 @@ class BucketTable:
         self._recent_buckets[n:n + k] = buckets
         self._recent_stories[n:n + k] = story
         self._recent_count = n + k
+        index = self._recent_index
+        for bucket in buckets.tolist():
+            stories = index.get(bucket)
+            if stories is None:
+                index[bucket] = [story]
+            else:
+                stories.append(story)
 
     def add_many(self, stories: np.ndarray, buckets: np.ndarray) -> None:
         """Bulk load: ``buckets`` is (n, bands) uint32, ``stories`` its n ids."""
@@ -127,21 +135,20 @@ class BucketTable:
 
     def lookup(self, buckets: np.ndarray) -> set[int]:
         found: set[int] = set()
+        if self._recent_index:
+            get = self._recent_index.get
+            for bucket in buckets.tolist():
+                stories = get(bucket)
+                if stories:
+                    found.update(stories)
         q = np.sort(buckets)
-        n = self._recent_count
-        if n:
-            recent = self._recent_buckets[:n]
-            at = q.searchsorted(recent)
-            np.minimum(at, len(q) - 1, out=at)
-            hit = q[at] == recent
-            if hit.any():
-                found.update(self._recent_stories[:n][hit].tolist())
         for run in self._runs:
             run.lookup(q, found)
         return found
 
     def clear(self) -> None:
         self._recent_count = 0
+        self._recent_index.clear()
         self._runs.clear()
 
     def _flush(self) -> None:
@@ -150,6 +157,7 @@ class BucketTable:
             return
         packed = (self._recent_buckets[:n].astype(np.uint64) << _SHIFT) | self._recent_stories[:n]
         self._recent_count = 0
+        self._recent_index.clear()
         packed.sort()
         self._push(packed)
 
