@@ -9,6 +9,7 @@ bodies, near-duplicates.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -36,6 +37,10 @@ class Rejected(DropItem):
 
 
 def document_from_item(adapter: ItemAdapter) -> Document:
+    """The item's Document: the one the previous step left, else built from its fields."""
+    doc = adapter.get("cleaning") if "cleaning" in adapter.field_names() else None
+    if isinstance(doc, Document):
+        return doc
     return Document(
         paragraphs=split_paragraphs(adapter.get("body") or ""),
         id=adapter.get("story_id"),
@@ -76,13 +81,16 @@ class StepPipeline:
     def process_item(self, item: Any, spider=None) -> Any:
         adapter = ItemAdapter(item)
         doc = document_from_item(adapter)
+        before = Counter(doc.removed)
         rejection = self.step(doc)
-        for rule, n in doc.removed.items():
+        for rule, n in (doc.removed - before).items():
             self.stats.inc_value(f"newscrawl/stripped/{rule}", n)
         if rejection is not None:
             self.stats.inc_value(f"newscrawl/dropped/{rejection.reason}")
             raise Rejected(rejection, self.step.name)
         update_item(adapter, doc)
+        if "cleaning" in adapter.field_names():
+            adapter["cleaning"] = doc
         return item
 
 

@@ -101,6 +101,10 @@ class LedgerPipeline:
         return cls(crawler)
 
     def process_item(self, item, spider=None):
+        adapter = ItemAdapter(item)
+        for private in ("cleaning", "html"):  # done with: free the memory before export
+            if private in adapter.field_names():
+                adapter[private] = None
         key = item_key(item)
         if key:
             stores_for(self.crawler).seen.mark_pending(key)
