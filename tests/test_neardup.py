@@ -275,7 +275,14 @@ def test_scheme_refuses_impossible_parameters():
 
 def test_lsh_bands_give_high_recall_where_verification_accepts():
     s = DEFAULT_SCHEME
-    half_copy = s.containment_threshold * s.min_length_ratio / (1 + s.min_length_ratio - s.containment_threshold * s.min_length_ratio)
-    assert s.lsh_probability(0.5) > 0.99
-    assert s.lsh_probability(half_copy) > 0.85
-    assert s.lsh_probability(0.05) < 0.01
+    assert s.lsh_probability(0.5) > 0.99  # edited copies, the first half of a story
+    assert s.lsh_probability(s.min_length_ratio) > 0.9  # the shortest truncation accepted
+    assert s.lsh_probability(0.05) < 0.01  # unrelated stories rarely even become candidates
+
+
+def test_a_copy_cut_to_under_half_is_still_caught():
+    words = article("moon-landers-spacenews").split(" ")
+    step = NearDuplicateFilter(MemoryIndex(DEFAULT_SCHEME))
+    assert step(doc(" ".join(words), key="full")) is None
+    rejection = step(doc(" ".join(words[: int(len(words) * 0.45)]), key="first-45-percent"))
+    assert rejection is not None and rejection.duplicate_of == "full"
