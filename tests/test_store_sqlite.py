@@ -193,3 +193,28 @@ def test_memory_per_indexed_story_stays_under_a_kilobyte(tmp_path):
             reopened.close()
     finally:
         index.close()
+
+
+def test_runs_creating_one_store_at_the_same_moment_all_get_it(tmp_path):
+    """SQLite answers some lock conflicts at once (creating the file, switching to WAL)
+    instead of waiting: the store must wait for them like any other lock."""
+    import threading
+
+    failures = []
+    for attempt in range(40):
+        state = tmp_path / str(attempt)
+        barrier = threading.Barrier(6)
+
+        def open_together():
+            barrier.wait()
+            try:
+                open_stores("menafn", state_dir=state, scheme=DEFAULT_SCHEME, lock_timeout=10).close()
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=open_together) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert failures == []

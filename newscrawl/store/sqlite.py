@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -80,7 +81,7 @@ class SQLiteDatabase:
             raise StoreError(f"cannot open state store {self.path}: {exc}") from exc
         try:
             with self._errors():
-                self.conn.execute("PRAGMA journal_mode=WAL")
+                self._retry_locked(lambda: self.conn.execute("PRAGMA journal_mode=WAL"))
                 self.conn.execute("PRAGMA synchronous=NORMAL")
                 self.conn.execute(f"PRAGMA cache_size=-{_PAGE_CACHE_KIB}")
             with self.transaction() as conn:
@@ -124,11 +125,30 @@ class SQLiteDatabase:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"state store {self.path} is unreadable ({exc}); move it away to start afresh") from exc
 
+    def _retry_locked(self, statement) -> None:
+        """Run ``statement``, retrying "locked" until ``lock_timeout`` has passed.
+
+        SQLite answers some lock conflicts at once instead of waiting (two
+        processes creating one file, a switch to WAL mode): retrying keeps
+        "locked" for a lock that is really held for ``lock_timeout`` seconds.
+        """
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                statement()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
+                    raise
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.02)
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One ``BEGIN IMMEDIATE`` transaction: the write lock is taken up front, released on exit."""
         with self._lock, self._errors():
-            self.conn.execute("BEGIN IMMEDIATE")
+            self._retry_locked(lambda: self.conn.execute("BEGIN IMMEDIATE"))
             try:
                 yield self.conn
                 self.conn.execute("COMMIT")
