@@ -36,7 +36,9 @@ def _open_state(args: argparse.Namespace):
 
     redis_url = args.redis_url or os.environ.get("NEWSCRAWL_REDIS_URL")
     state_dir = Path(args.state_dir) if args.state_dir else data_dir() / "state"
-    return open_stores(args.spider, state_dir=state_dir, redis_url=redis_url, scheme=DEFAULT_SCHEME)
+    # reset must work when the stored index was built with another scheme: that is its use.
+    return open_stores(args.spider, state_dir=state_dir, redis_url=redis_url, scheme=DEFAULT_SCHEME,
+                       rebuild_index=args.action == "reset" and args.yes)
 
 
 def _cmd_state(args: argparse.Namespace) -> int:

@@ -91,3 +91,27 @@ def test_state_dedups_against_an_earlier_run(tmp_path):
     # Without the state the copy has nothing to match.
     proc = clean(str(second), "--output", str(tmp_path / "out2.jsonl"), "--rejects", str(tmp_path / "rej2.jsonl"))
     assert [r["id"] for r in read_jsonl(tmp_path / "out2.jsonl")] == ["moon-copy", "other"]
+
+
+def state(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "newscrawl", "state", *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_state_command_shows_prunes_and_resets(tmp_path):
+    store = tmp_path / "state"
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "oil", "text": article("oil-reuters.txt")}) + "\n"
+                   + json.dumps({"id": "emirates", "text": article("emirates-cnbc.txt")}) + "\n", encoding="utf-8")
+    assert clean(str(src), "-o", str(tmp_path / "o.jsonl"), "-r", str(tmp_path / "r.jsonl"), "--state", str(store)).returncode == 0
+    where = ["--spider", "clean", "--state-dir", str(store)]
+    shown = state("show", *where)
+    assert shown.returncode == 0, shown.stderr
+    described = json.loads(shown.stdout)
+    assert described["index"]["stories"] == 2
+    assert described["index"]["scheme"]["num_perm"] == 128
+    refused = state("reset", *where)
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    reset = state("reset", "--yes", *where)
+    assert reset.returncode == 0, reset.stderr
+    assert json.loads(reset.stdout.split("\n", 1)[1])["index"]["stories"] == 0
