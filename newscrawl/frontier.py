@@ -14,7 +14,9 @@ page again. Which stories need fetching across runs is the story store's job.
 
 from __future__ import annotations
 
+from redis.exceptions import RedisError
 from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.scheduler import Scheduler
 
 from newscrawl.store import mask_url
 
@@ -44,7 +46,7 @@ class RedisFrontierAddon:
         if not url:
             return
         settings.set("REDIS_URL", url, priority="addon")
-        settings.set("SCHEDULER", "scrapy_redis.scheduler.Scheduler", priority="addon")
+        settings.set("SCHEDULER", "newscrawl.frontier.RedisScheduler", priority="addon")
         # scrapy-redis reads its dupefilter class from DUPEFILTER_CLASS.
         settings.set("DUPEFILTER_CLASS", "newscrawl.frontier.ExpiringRFPDupeFilter", priority="addon")
         settings.set("SCHEDULER_PERSIST", True, priority="addon")
@@ -92,3 +94,99 @@ class RedisIdleWait:
             self.idle_since = now
         if now - self.idle_since < self.max_idle:
             raise DontCloseSpider("waiting for the shared frontier")
+
+
+class RedisScheduler(Scheduler):
+    """scrapy-redis's scheduler that stops the run cleanly when Redis goes away.
+
+    Without this, a lost Redis makes every engine tick raise, and the run spins
+    on tracebacks forever. Here the first failure sets ``newscrawl/failure``
+    (one line, password masked) and closes the spider: stories not yet written
+    were never marked handled, so the next run fetches them.
+    """
+
+    crawler = None
+    heartbeat_ttl = 30  # seconds a worker counts as alive after its last heartbeat
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        instance = super().from_crawler(crawler)
+        instance.crawler = crawler
+        instance.heartbeat_ttl = crawler.settings.getint("NEWSCRAWL_REDIS_HEARTBEAT_TTL", cls.heartbeat_ttl)
+        return instance
+
+    # -- who else is crawling ------------------------------------------------
+    # The request fingerprints belong to one crawl. The first worker of a crawl
+    # (no other worker's heartbeat alive) starts them afresh, so a run after a
+    # crash or a lost Redis fetches what the dead run never finished; workers
+    # that join a live crawl share its fingerprints.
+    def _workers_pattern(self) -> str:
+        return f"newscrawl:{self.spider.name}:workers:*"
+
+    def open(self, spider):
+        import os
+        import socket
+        import uuid
+
+        from twisted.internet import task
+
+        super().open(spider)
+        self.worker_key = f"newscrawl:{spider.name}:workers:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        alive = [k for k in self.server.scan_iter(match=self._workers_pattern(), count=100)]
+        if not alive:
+            self.df.clear()
+            if self.stats is not None:
+                self.stats.set_value("newscrawl/redis/fresh_crawl", True)
+        self._beat()
+        self._heartbeat = task.LoopingCall(self._beat)
+        self._heartbeat.start(self.heartbeat_ttl / 3, now=False)
+
+    def _beat(self) -> None:
+        try:
+            self.server.set(self.worker_key, "1", ex=self.heartbeat_ttl)
+        except RedisError as exc:
+            self._lost(exc)
+
+    def close(self, reason):
+        heartbeat = getattr(self, "_heartbeat", None)
+        if heartbeat is not None and heartbeat.running:
+            heartbeat.stop()
+        try:
+            self.server.delete(self.worker_key)
+            super().close(reason)
+        except RedisError:
+            pass  # already reported; nothing more to tidy on a server that is gone
+
+    def _lost(self, exc: Exception) -> None:
+        from newscrawl.commands.crawl import FAILURE_KEY
+
+        if self.stats is not None:
+            self.stats.inc_value("newscrawl/redis/errors")
+            if self.stats.get_value(FAILURE_KEY):
+                return
+            where = self.crawler.settings.get("NEWSCRAWL_REDIS_URL_MASKED") if self.crawler else "redis"
+            self.stats.set_value(FAILURE_KEY, f"lost the shared frontier at {where}: {type(exc).__name__}: "
+                                              f"{mask_url(str(exc))}; stopped (unwritten stories are fetched next run)")
+        if self.crawler is not None and self.crawler.engine is not None and self.spider is not None:
+            self.crawler.engine.close_spider(self.spider, "redis_unavailable")
+
+    def enqueue_request(self, request):
+        try:
+            return super().enqueue_request(request)
+        except RedisError as exc:
+            self._lost(exc)
+            return False
+
+    def next_request(self):
+        try:
+            return super().next_request()
+        except RedisError as exc:
+            self._lost(exc)
+            return None
+
+    def has_pending_requests(self):
+        try:
+            return super().has_pending_requests()
+        except RedisError as exc:
+            self._lost(exc)
+            return False

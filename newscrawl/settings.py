@@ -126,6 +126,7 @@ import os as _os  # noqa: E402
 
 NEWSCRAWL_REDIS_URL = _os.environ.get("NEWSCRAWL_REDIS_URL") or None
 NEWSCRAWL_REDIS_DUPEFILTER_TTL = 600  # seconds a crawl's request fingerprints outlive its last request
+NEWSCRAWL_REDIS_HEARTBEAT_TTL = 30  # a worker silent this long no longer counts as part of the crawl
 NEWSCRAWL_REDIS_MAX_IDLE = 10.0  # seconds a worker waits on an empty shared queue before closing
 ADDONS = {"newscrawl.frontier.RedisFrontierAddon": 0}
 

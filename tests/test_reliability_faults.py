@@ -12,6 +12,7 @@ import socket
 import time
 from pathlib import Path
 
+from tests.redis_server import REDIS_BINARY, needs_redis
 from tests.site_server import build_site, run_crawl, serve
 from tests.test_scheduled_runs import _start_crawl, feed_lines
 
@@ -77,3 +78,62 @@ def test_redis_unreachable_at_start_is_one_clear_error_with_the_password_masked(
     assert "hunter2" not in result.stderr
     assert story_hits == []  # nothing fetched, so nothing fetched and lost
     assert not list(Path(tmp_path / "data").glob("state/*.sqlite3"))  # no silent fallback to a local store
+
+
+def _persistent_redis(port: int, workdir: Path):
+    """A redis-server that keeps its data across a restart (append-only file), on ``port``."""
+    import subprocess
+
+    import redis
+
+    proc = subprocess.Popen([REDIS_BINARY, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "yes", "--appendfsync", "always", "--dir", str(workdir)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if client.ping():
+                return proc
+        except redis.exceptions.ConnectionError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("redis-server did not start")
+
+
+@needs_redis
+def test_redis_lost_mid_crawl_stops_clearly_and_the_next_run_finishes_exactly_once(tmp_path):
+    port = _free_port()
+    (tmp_path / "redis").mkdir()
+    url = f"redis://127.0.0.1:{port}/0"
+    site = build_site(80, seed=4)
+    data = tmp_path / "data"
+    redis_proc = _persistent_redis(port, tmp_path / "redis")
+    try:
+        with serve(site) as server:
+            starts = [server.url(site.listing_path), server.url(site.rss_path)]
+            crawl = _start_crawl(starts, data, "NEWSCRAWL_REDIS_URL=" + url, "DOWNLOAD_DELAY=0.05",
+                                 "CONCURRENT_REQUESTS_PER_DOMAIN=2", "NEWSCRAWL_REDIS_MAX_IDLE=2",
+                                 "NEWSCRAWL_REDIS_HEARTBEAT_TTL=3")
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and len(feed_lines(data)) < 10:
+                time.sleep(0.05)
+            redis_proc.send_signal(signal.SIGKILL)  # Redis goes away mid-crawl
+            redis_proc.wait(timeout=10)
+            stderr = crawl.communicate(timeout=60)[1].decode("utf-8", "replace")
+            assert crawl.returncode == 1
+            last = [line for line in stderr.splitlines() if line.strip()][-1]
+            assert last.startswith("newscrawl: lost the shared frontier at redis://127.0.0.1")
+            first_run = len(feed_lines(data))
+            assert 0 < first_run < len(site.expected)
+
+            redis_proc = _persistent_redis(port, tmp_path / "redis")  # Redis is back, with its data
+            time.sleep(3.5)  # the dead run's heartbeat expires: the next run starts a fresh crawl
+            crawl = _start_crawl(starts, data, "NEWSCRAWL_REDIS_URL=" + url, "NEWSCRAWL_REDIS_MAX_IDLE=2")
+            stderr = crawl.communicate(timeout=120)[1].decode("utf-8", "replace")
+            assert crawl.returncode == 0, stderr[-2000:]
+    finally:
+        redis_proc.kill()
+        redis_proc.wait(timeout=10)
+    ids = [r["story_id"] for r in feed_lines(data)]
+    assert sorted(ids) == sorted(s.story_id for s in site.expected)  # nothing lost, nothing doubled
