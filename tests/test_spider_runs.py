@@ -149,3 +149,19 @@ def test_a_second_run_skips_stories_already_handled(tmp_path):
     assert sorted(second.ids) == sorted(s.story_id for s in new)
     assert old_refetched == []
     assert second.stats.get("newscrawl/stories/skipped_handled") == 25
+
+
+def test_a_redirect_to_another_host_is_not_followed(tmp_path):
+    story = Story("1109900021", "Moved-Away", "A Story That Moved Away", "2026-02-12T10:00:00", "MENAFN",
+                  ["A paragraph of text that is long enough to be a story body for this test page."])
+    kept = Story("1109900022", "Stays-Here", "A Story That Stays", "2026-02-12T11:00:00", "MENAFN",
+                 ["Another paragraph of text that is long enough to be a story body for this page."])
+    with LoopbackSite({kept.path: Page(story_html(kept))}) as server:
+        port = server.base_url.rsplit(":", 1)[1]
+        server.pages[story.path] = Page("", status=302, headers={"Location": f"http://localhost:{port}{story.path}"})
+        server.pages["/listing"] = Page(f'<html><body><a href="{story.path}">one</a> <a href="{kept.path}">two</a></body></html>')
+        result = run_crawl([server.url("/listing")], tmp_path)
+        hosts = {h.headers.get("Host") for h in server.hits}
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.ids == [kept.story_id]
+    assert hosts == {f"127.0.0.1:{port}"}  # the other host never saw a request
