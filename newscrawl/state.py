@@ -39,18 +39,27 @@ def item_key(item: Any) -> str | None:
     return adapter.get("story_id") or adapter.get("url")
 
 
+def open_stores_from_settings(settings, spider_name: str):
+    """The stores that ``settings`` choose for ``spider_name`` (Redis URL, else the SQLite directory)."""
+    return open_stores(spider_name, state_dir=Path(state_dir_from_settings(settings)),
+                       redis_url=settings.get("NEWSCRAWL_REDIS_URL") or None, scheme=DEFAULT_SCHEME,
+                       lock_timeout=settings.getfloat("NEWSCRAWL_STATE_LOCK_TIMEOUT", 30.0))
+
+
+def state_dir_from_settings(settings) -> str:
+    return settings.get("NEWSCRAWL_STATE_DIR") or str(data_dir() / "state")
+
+
 def stores_for(crawler):
     """The crawler's stores, opened on first use and closed with the engine."""
     stores = getattr(crawler, _ATTR, None)
     if stores is None:
         settings = crawler.settings
-        redis_url = settings.get("NEWSCRAWL_REDIS_URL") or None
-        state_dir = settings.get("NEWSCRAWL_STATE_DIR") or str(data_dir() / "state")
         spider_name = crawler.spidercls.name
-        stores = open_stores(spider_name, state_dir=Path(state_dir), redis_url=redis_url, scheme=DEFAULT_SCHEME,
-                             lock_timeout=settings.getfloat("NEWSCRAWL_STATE_LOCK_TIMEOUT", 30.0))
+        stores = open_stores_from_settings(settings, spider_name)
         setattr(crawler, _ATTR, stores)
-        where = mask_url(redis_url) if redis_url else state_dir
+        redis_url = settings.get("NEWSCRAWL_REDIS_URL")
+        where = mask_url(redis_url) if redis_url else state_dir_from_settings(settings)
         logger.info("newscrawl state for %r: %s", spider_name, where)
         crawler.signals.connect(lambda: stores.close(), signal=signals.engine_stopped, weak=False)
     return stores

@@ -20,16 +20,11 @@ def state_problem(settings, spider_name: str) -> str | None:
     """Why the run's state store cannot be used (unreachable Redis, locked or foreign SQLite file), or None."""
     if not settings.getbool("NEWSCRAWL_SKIP_HANDLED", True) and not settings.getdict("ITEM_PIPELINES"):
         return None
-    from pathlib import Path
-
-    from newscrawl.cleaning.neardup import DEFAULT_SCHEME
-    from newscrawl.paths import data_dir
-    from newscrawl.store import SchemeMismatch, StoreError, open_stores
+    from newscrawl.state import open_stores_from_settings  # the crawl's own choice of store
+    from newscrawl.store import SchemeMismatch, StoreError
 
     try:
-        stores = open_stores(spider_name, state_dir=Path(settings.get("NEWSCRAWL_STATE_DIR") or data_dir() / "state"),
-                             redis_url=settings.get("NEWSCRAWL_REDIS_URL") or None, scheme=DEFAULT_SCHEME,
-                             lock_timeout=settings.getfloat("NEWSCRAWL_STATE_LOCK_TIMEOUT", 30.0))
+        stores = open_stores_from_settings(settings, spider_name)
     except (StoreError, SchemeMismatch, OSError, ValueError) as exc:
         return str(exc)
     stores.close()
