@@ -14,10 +14,19 @@ page again. Which stories need fetching across runs is the story store's job.
 
 from __future__ import annotations
 
+import os
+import socket
+import time
+import uuid
+
 from redis.exceptions import RedisError
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
+from twisted.internet import task
 
+from newscrawl.commands.crawl import FAILURE_KEY
 from newscrawl.store import mask_url
 
 
@@ -71,9 +80,6 @@ class RedisIdleWait:
 
     @classmethod
     def from_crawler(cls, crawler):
-        from scrapy import signals
-        from scrapy.exceptions import NotConfigured
-
         if not crawler.settings.get("NEWSCRAWL_REDIS_URL"):
             raise NotConfigured  # no shared frontier: nothing to wait for (and nothing to log)
         ext = cls(crawler, crawler.settings.getfloat("NEWSCRAWL_REDIS_MAX_IDLE", 10.0))
@@ -85,10 +91,6 @@ class RedisIdleWait:
         self.idle_since = None
 
     def spider_idle(self, spider=None):
-        import time
-
-        from scrapy.exceptions import DontCloseSpider
-
         now = time.monotonic()
         if self.idle_since is None:
             self.idle_since = now
@@ -124,12 +126,6 @@ class RedisScheduler(Scheduler):
         return f"newscrawl:{self.spider.name}:workers:*"
 
     def open(self, spider):
-        import os
-        import socket
-        import uuid
-
-        from twisted.internet import task
-
         super().open(spider)
         self.worker_key = f"newscrawl:{spider.name}:workers:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         alive = [k for k in self.server.scan_iter(match=self._workers_pattern(), count=100)]
@@ -158,8 +154,6 @@ class RedisScheduler(Scheduler):
             pass  # already reported; nothing more to tidy on a server that is gone
 
     def _lost(self, exc: Exception) -> None:
-        from newscrawl.commands.crawl import FAILURE_KEY
-
         if self.stats is not None:
             self.stats.inc_value("newscrawl/redis/errors")
             if self.stats.get_value(FAILURE_KEY):
