@@ -147,11 +147,16 @@ def dumps_line(record: dict[str, Any]) -> bytes:
         text = json.dumps(record, ensure_ascii=False, allow_nan=False, default=str)
     except ValueError:
         text = json.dumps(_finite(record), ensure_ascii=False, allow_nan=False, default=str)
-    text = text.translate(_LINE_BREAKS)  # breaks that str.splitlines() and JavaScript split on
+    if not text.isascii():  # breaks that str.splitlines() and JavaScript split on
+        for char, escape in _LINE_BREAKS:
+            if char in text:
+                text = text.replace(char, escape)
     return (text + "\n").encode("utf-8", errors="backslashreplace")
 
 
-_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+# Replaced one by one: str.translate with a dict costs a dict lookup per character
+# (0.6 ms on a 12 KB record, more than the whole cleaning chain).
+_LINE_BREAKS = (("\x85", "\\u0085"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
 class JsonlWriter:
