@@ -14,17 +14,22 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Iterator, TextIO
 
 from newscrawl.cleaning.chain import CleaningChain, default_steps
 from newscrawl.cleaning.document import Document
 from newscrawl.cleaning.neardup import DEFAULT_SCHEME, NearDuplicateFilter
 from newscrawl.cleaning.rules import rules_from_settings
+from newscrawl.cleaning.workers import CleaningWorkers, default_workers, prepare_in_worker
 from newscrawl.feeds import JsonlWriter
 from newscrawl.inputs import InputRecord, Problem, iter_records
 from newscrawl.store import MemoryIndex, open_stores
 
 FOUND_FIELDS = ("title", "provider", "published")
+
+
+class _RecordError(Exception):
+    """A record a worker process could not turn into a document (the worker's message)."""
 
 
 @dataclass
@@ -84,6 +89,20 @@ class Progress:
             print(f"clean: {report.read} read, {report.kept} kept, {sum(report.rejected.values())} rejected ({rate:.0f}/s)", file=self.stream)
 
 
+def prepare_record(item: InputRecord) -> Document:
+    """In a worker process: the record's document with the chain's pure steps already run."""
+    return prepare_in_worker(document_from_record(item.record))
+
+
+def _prepare_here(items: Iterator[InputRecord]) -> Iterator[tuple[InputRecord, bool, Any]]:
+    """``CleaningWorkers.map_ordered``'s output without workers: the steps then run in ``chain.clean``."""
+    for item in items:
+        try:
+            yield item, True, document_from_record(item.record)
+        except Exception as exc:  # reported by _clean_one for this record only
+            yield item, False, f"{type(exc).__name__}: {exc}"
+
+
 def run_clean(
     inputs: list[str],
     output: Path,
@@ -91,7 +110,15 @@ def run_clean(
     state_dir: Path | None = None,
     extra_rules: dict | None = None,
     stderr: TextIO = sys.stderr,
+    jobs: int | None = None,
 ) -> CleanReport:
+    """Clean ``inputs`` into ``output`` and ``rejects``.
+
+    ``jobs`` worker processes run the steps that read only the record (extraction,
+    shells, boilerplate, passages, the near-duplicate fingerprint); this process reads,
+    decides near-duplicates in input order and writes. ``None``: one per core;
+    0: everything in this process.
+    """
     report = CleanReport()
 
     def on_problem(problem: Problem) -> None:
@@ -100,31 +127,43 @@ def run_clean(
             report.skipped += 1
         print(f"clean: {problem}", file=stderr)
 
+    jobs = default_workers() if jobs is None else jobs
     stores = open_stores("clean", state_dir=state_dir, redis_url=None, scheme=DEFAULT_SCHEME) if state_dir else None
     index = stores.index if stores else MemoryIndex(DEFAULT_SCHEME)
     chain = CleaningChain(default_steps(rules_from_settings(extra_rules), near_duplicates=NearDuplicateFilter(index)))
+    pool = CleaningWorkers(jobs, chain.steps[:-1], index.scheme) if jobs > 0 else None
     progress = Progress(stderr)
     try:
         with JsonlWriter(output) as kept_out, JsonlWriter(rejects) as rejects_out:
-            for item in iter_records(inputs, on_problem):
+            records = iter_records(inputs, on_problem)
+            prepared = pool.map_ordered(prepare_record, records) if pool else _prepare_here(records)
+            for item, ok, doc in prepared:
                 report.read += 1
-                _clean_one(item, chain, kept_out, rejects_out, report, on_problem)
+                _clean_one(item, doc if ok else None, None if ok else doc, chain, kept_out, rejects_out, report,
+                           on_problem)
                 progress.tick(report)
+        if pool and pool.broken:
+            print(f"clean: worker processes stopped ({pool.broken}); the rest was cleaned in this process",
+                  file=stderr)
     finally:
+        if pool:
+            pool.close()
         if stores:
             stores.close()
     return report
 
 
-def _clean_one(item: InputRecord, chain: CleaningChain, kept_out: JsonlWriter, rejects_out: JsonlWriter,
-               report: CleanReport, on_problem) -> None:
+def _clean_one(item: InputRecord, doc: Document | None, error: str | None, chain: CleaningChain,
+               kept_out: JsonlWriter, rejects_out: JsonlWriter, report: CleanReport, on_problem) -> None:
     record = item.record
     try:
-        doc = document_from_record(record)
+        if doc is None:
+            raise _RecordError(error)
         outcome = chain.clean(doc)
     except Exception as exc:  # one bad record must not end the run
-        on_problem(Problem(item.path, item.line, f"cannot clean this record ({type(exc).__name__}: {exc}); written to rejects"))
-        rejects_out.write({**record, "reason": "error", "detail": f"{type(exc).__name__}: {exc}"})
+        detail = str(exc) if isinstance(exc, _RecordError) else f"{type(exc).__name__}: {exc}"
+        on_problem(Problem(item.path, item.line, f"cannot clean this record ({detail}); written to rejects"))
+        rejects_out.write({**record, "reason": "error", "detail": detail})
         report.rejected["error"] += 1
         return
     report.stripped.update(outcome.doc.removed)

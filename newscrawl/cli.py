@@ -16,12 +16,23 @@ from pathlib import Path
 from newscrawl.paths import data_dir
 
 
+def _non_negative(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of processes (0 or more), got {value!r}")
+    return n
+
+
 def _cmd_clean(args: argparse.Namespace) -> int:
     from newscrawl.clean_files import run_clean
 
     extra_rules = json.loads(Path(args.rules).read_text(encoding="utf-8")) if args.rules else None
     report = run_clean(args.inputs, Path(args.output), Path(args.rejects),
-                       state_dir=Path(args.state) if args.state else None, extra_rules=extra_rules)
+                       state_dir=Path(args.state) if args.state else None, extra_rules=extra_rules,
+                       jobs=args.jobs)
     rejected = ", ".join(f"{k}={v}" for k, v in sorted(report.rejected.items())) or "none"
     print(f"clean: {report.read} records read, {report.kept} kept -> {args.output}, "
           f"rejected {rejected} -> {args.rejects}", file=sys.stderr)
@@ -77,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--rejects", "-r", required=True, help="rejected records with their reason (JSONL)")
     clean.add_argument("--state", metavar="DIR", help="near-duplicate index to dedup against and extend")
     clean.add_argument("--rules", metavar="FILE", help="JSON file of extra cleaning rules")
+    clean.add_argument("--jobs", "-j", type=_non_negative, metavar="N",
+                       help="worker processes for the cleaning steps (default: one per core; 0: none)")
     clean.set_defaults(func=_cmd_clean)
 
     state = sub.add_parser("state", help="show, prune or reset what outlives a crawl")

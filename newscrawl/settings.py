@@ -84,6 +84,7 @@ FEED_STORAGES = {
 
 # --- Cleaning pipelines, in order --------------------------------------------
 ITEM_PIPELINES = {
+    "newscrawl.pipelines.CleaningWorkersPipeline": 50,
     "newscrawl.pipelines.ShellPipeline": 100,
     "newscrawl.pipelines.BoilerplatePipeline": 200,
     "newscrawl.pipelines.RepeatedPassagePipeline": 300,
@@ -91,6 +92,9 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.NearDuplicatePipeline": 500,
     "newscrawl.state.LedgerPipeline": 900,
 }
+# Processes that run the cleaning steps beside the crawl (0: in the crawl's own process).
+# One keeps a 2-core machine's second core busy; the crawl itself uses one.
+NEWSCRAWL_CLEANING_WORKERS = 1
 # Extra cleaning rules, merged into the built-in ones: {source: {field: [patterns]}}
 # (see newscrawl/cleaning/rules.py for the fields).
 NEWSCRAWL_EXTRA_RULES = {}

@@ -15,6 +15,7 @@ from newscrawl.cleaning.document import Document, Rejection, Step
 from newscrawl.cleaning.passages import RepeatedPassageFilter
 from newscrawl.cleaning.rules import Rules
 from newscrawl.cleaning.shells import EmptyBodyFilter, ShellFilter
+from newscrawl.cleaning.workers import run_step
 
 
 @dataclass
@@ -34,7 +35,7 @@ class CleaningChain:
 
     def clean(self, doc: Document) -> Outcome:
         for step in self.steps:
-            rejection = step(doc)
+            _, rejection = run_step(step, doc)
             if rejection is not None:
                 return Outcome(doc, rejection, step.name)
         return Outcome(doc)

@@ -322,6 +322,25 @@ def fingerprint(text_or_paragraphs: str | Iterable[str], scheme: MinHashScheme =
 
 # --- the cleaning step -------------------------------------------------------
 
+FINGERPRINT_KEY = "fingerprint"  # doc.extra: (body_digest, scheme, Fingerprint) taken in a worker process
+
+
+def body_digest(paragraphs: Iterable[str]) -> int:
+    """A digest of the body a fingerprint was taken of (stable across processes, unlike ``hash``)."""
+    return xxhash.xxh3_64_intdigest("\n".join(paragraphs).encode("utf-8", "surrogatepass"))
+
+
+def precomputed_fingerprint(doc: Document, scheme: MinHashScheme) -> Fingerprint | None:
+    """The fingerprint a worker took (``workers.prepare``), if it was of this very body, this scheme."""
+    found = doc.extra.pop(FINGERPRINT_KEY, None)
+    if found is None:
+        return None
+    digest, taken_with, fp = found
+    if taken_with != scheme or digest != body_digest(doc.paragraphs):
+        return None
+    return fp
+
+
 
 def content_key(paragraphs: Iterable[str]) -> str:
     """A key for a record with neither id nor URL: a hash of its normalised words.
@@ -349,7 +368,7 @@ class NearDuplicateFilter:
         self.counts: Counter = Counter()
 
     def __call__(self, doc: Document) -> Rejection | None:
-        fp = fingerprint(doc.paragraphs, self.scheme)
+        fp = precomputed_fingerprint(doc, self.scheme) or fingerprint(doc.paragraphs, self.scheme)
         if fp.shingles == 0:
             self.counts["empty"] += 1
             return None
