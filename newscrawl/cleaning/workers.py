@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -68,9 +70,25 @@ _worker_steps: list[Step] = []
 _worker_scheme: MinHashScheme | None = None
 
 
-def _init_worker(steps: list[Step], scheme: MinHashScheme | None) -> None:
+def _init_worker(steps: list[Step], scheme: MinHashScheme | None, watch_parent: bool = False) -> None:
     global _worker_steps, _worker_scheme
     _worker_steps, _worker_scheme = steps, scheme
+    if watch_parent:
+        threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True,
+                         name="newscrawl-parent-watch").start()
+
+
+def _exit_with_parent(parent: int, every: float = 0.5) -> None:
+    """End this worker when the process that started it is gone.
+
+    A crawl killed with SIGKILL (a scheduler's timeout, the OOM killer) cannot
+    shut its pool down, and a worker waiting for work never sees the queue
+    close (it holds the queue's write end itself): without this it would live on.
+    """
+    while True:
+        time.sleep(every)
+        if os.getppid() != parent:
+            os._exit(0)
 
 
 def prepare_in_worker(doc: Document) -> Document:
@@ -110,7 +128,7 @@ class CleaningWorkers:
         self.broken: BaseException | None = None  # why the pool stopped, if it did
         self.pool = ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker, initargs=(steps, scheme))
+            initializer=_init_worker, initargs=(steps, scheme, True))
 
     def submit(self, doc: Document) -> Future:
         return self.pool.submit(prepare_in_worker, doc)

@@ -1,0 +1,84 @@
+"""Cleaning worker processes never outlive the crawl that started them.
+
+A scheduler's timeout or the OOM killer ends a crawl with SIGKILL, which
+gives the crawl no chance to shut its pool down; its workers must still go,
+or every killed run would leave processes behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.site_server import FAST, REPO, build_site, serve
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces, so split after its closing parenthesis.
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry))
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+def test_workers_exit_when_the_crawl_is_killed(tmp_path):
+    site = build_site(400, per_page=20, rss_items=20, rss_only=0)
+    with serve(site) as server:
+        cmd = [sys.executable, "-m", "scrapy", "crawl", "menafn", "-O", str(tmp_path / "out.jsonl"),
+               "-a", "start_urls=" + server.url(site.listing_path)]
+        for item in [*FAST, "NEWSCRAWL_CLEANING_WORKERS=2", "MENAFN_MAX_LISTING_PAGES=100",
+                     "CONCURRENT_REQUESTS_PER_DOMAIN=2"]:
+            cmd += ["-s", item]
+        env = {**os.environ, "NEWSCRAWL_DATA_DIR": str(tmp_path / "data"),
+               "SCRAPY_SETTINGS_MODULE": "newscrawl.settings", "PYTHONPATH": str(REPO)}
+        crawl = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            workers: list[int] = []
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and crawl.poll() is None:
+                workers = [p for p in _children(crawl.pid) if "spawn_main" in _cmdline(p)]
+                if workers and (tmp_path / "out.jsonl").exists() and (tmp_path / "out.jsonl").stat().st_size:
+                    break  # stories are being cleaned: the workers are busy
+                time.sleep(0.1)
+            assert crawl.poll() is None, "the crawl ended before it could be killed; make the site larger"
+            assert workers, "no cleaning worker process was started"
+            crawl.send_signal(signal.SIGKILL)
+            crawl.wait(timeout=10)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and any(_alive(p) for p in workers):
+                time.sleep(0.1)
+            left = [p for p in workers if _alive(p)]
+        finally:
+            if crawl.poll() is None:
+                crawl.kill()
+                crawl.wait()
+    for pid in left:  # do not leave them to the next test either
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"cleaning workers {left} outlived the killed crawl"
