@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import resource
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,13 @@ class RejectsWriter:
                 logger.info("%d rejected items written to %s", self.writer.count, self.writer.path)
 
 
+def _cpu_seconds() -> dict[str, float]:
+    """CPU time of the crawl's process and of its finished children (the cleaning workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"crawl": round(own.ru_utime + own.ru_stime, 3),
+            "workers": round(children.ru_utime + children.ru_stime, 3)}
+
+
 class RunSummary:
     def __init__(self, crawler):
         self.crawler = crawler
@@ -157,6 +165,7 @@ class RunSummary:
                 "recovered_refetch": stats.get("newscrawl/state/recovered_refetch", 0),
                 "stories_skipped_handled": stats.get("newscrawl/stories/skipped_handled", 0),
             },
+            "cpu_seconds": _cpu_seconds(),
             "failure": stats.get(FAILURE_KEY),
         }
 
