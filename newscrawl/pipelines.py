@@ -151,7 +151,10 @@ class CleaningWorkersPipeline:
     third. Here the steps run on another core while the crawl goes on; the step
     pipelines still count and drop (``run_step`` hands them the verdict), and
     the near-duplicate decision stays in this process with the fingerprint taken
-    in the worker.
+    in the worker. Items go to the workers in small batches
+    (``NEWSCRAWL_CLEANING_BATCH`` items or ``NEWSCRAWL_CLEANING_BATCH_WAIT``
+    seconds, whichever comes first): one task per item cost the crawl's process
+    more in hand-offs than the batching delay costs.
 
     Only the step pipelines that directly follow this one are run ahead (another
     pipeline in between could change the body). A worker that fails (a crash, a
@@ -166,7 +169,11 @@ class CleaningWorkersPipeline:
         self.workers = workers
         self.steps = steps
         self.scheme = scheme
+        self.batch_size = max(1, crawler.settings.getint("NEWSCRAWL_CLEANING_BATCH", 16))
+        self.batch_wait = crawler.settings.getfloat("NEWSCRAWL_CLEANING_BATCH_WAIT", 0.02)
         self.pool: CleaningWorkers | None = None
+        self._batch: list[tuple[Document, asyncio.Future]] = []
+        self._timer: asyncio.TimerHandle | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -200,6 +207,7 @@ class CleaningWorkersPipeline:
         self.pool = CleaningWorkers(self.workers, self.steps, self.scheme)
 
     def close_spider(self, spider=None) -> None:
+        self._flush()
         if self.pool is not None:
             self.pool.close()
             self.pool = None
@@ -208,18 +216,58 @@ class CleaningWorkersPipeline:
         if self.pool is None:
             return item
         adapter = ItemAdapter(item)
-        try:
-            doc = await asyncio.wrap_future(self.pool.submit(document_from_item(adapter)))
-        except BrokenProcessPool as exc:  # a worker died (killed, out of memory): stop using them
+        waiter = asyncio.get_running_loop().create_future()
+        self._batch.append((document_from_item(adapter), waiter))
+        if len(self._batch) >= self.batch_size:
+            self._flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.batch_wait, self._flush)
+        ok, result = await waiter
+        if not ok:  # the steps run here instead: slower, never lost
             self.stats.inc_value("newscrawl/cleaning_workers/fallback")
-            logger.error("cleaning workers stopped (%s); the rest of the crawl is cleaned in its own process", exc)
-            self.close_spider()
-            return item
-        except Exception as exc:  # the steps run here instead: slower, never lost
-            self.stats.inc_value("newscrawl/cleaning_workers/fallback")
-            logger.warning("cleaning worker failed for %s (%s: %s); cleaning it in the crawl's process",
-                           adapter.get("url"), type(exc).__name__, exc)
+            logger.warning("cleaning worker failed for %s (%s); cleaning it in the crawl's process",
+                           adapter.get("url"), result)
             return item
         if "cleaning" in adapter.field_names():
-            adapter["cleaning"] = doc
+            adapter["cleaning"] = result
         return item
+
+    def _flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
+        if self.pool is None:
+            self._settle(batch, [(False, "the cleaning workers are stopped")] * len(batch))
+            return
+        try:
+            future = asyncio.wrap_future(self.pool.submit_batch([doc for doc, _ in batch]))
+        except Exception as exc:  # a broken pool refuses new work
+            self._stopped(exc)
+            self._settle(batch, [(False, f"{type(exc).__name__}: {exc}")] * len(batch))
+            return
+        future.add_done_callback(lambda done: self._done(batch, done))
+
+    def _done(self, batch: list, done: asyncio.Future) -> None:
+        exc = done.exception()
+        if exc is not None:
+            if isinstance(exc, BrokenProcessPool):
+                self._stopped(exc)
+            self._settle(batch, [(False, f"{type(exc).__name__}: {exc}")] * len(batch))
+        else:
+            self._settle(batch, done.result())
+
+    @staticmethod
+    def _settle(batch: list, results: list) -> None:
+        for (_, waiter), result in zip(batch, results):
+            if not waiter.done():
+                waiter.set_result(result)
+
+    def _stopped(self, exc: BaseException) -> None:
+        """A worker died (killed, out of memory): stop using them, say so once."""
+        if self.pool is not None:
+            logger.error("cleaning workers stopped (%s); the rest of the crawl is cleaned in its own process", exc)
+            pool, self.pool = self.pool, None
+            pool.close(wait=False)

@@ -95,6 +95,9 @@ ITEM_PIPELINES = {
 # Processes that run the cleaning steps beside the crawl (0: in the crawl's own process).
 # One keeps a 2-core machine's second core busy; the crawl itself uses one.
 NEWSCRAWL_CLEANING_WORKERS = 1
+# Items go to the workers in batches of this many, or after this many seconds.
+NEWSCRAWL_CLEANING_BATCH = 16
+NEWSCRAWL_CLEANING_BATCH_WAIT = 0.02
 # Extra cleaning rules, merged into the built-in ones: {source: {field: [patterns]}}
 # (see newscrawl/cleaning/rules.py for the fields).
 NEWSCRAWL_EXTRA_RULES = {}

@@ -133,6 +133,10 @@ class CleaningWorkers:
     def submit(self, doc: Document) -> Future:
         return self.pool.submit(prepare_in_worker, doc)
 
+    def submit_batch(self, docs: list[Document]) -> Future:
+        """One task for several documents: a future of ``(ok, document or error text)`` per document."""
+        return self.pool.submit(_run_batch, prepare_in_worker, docs)
+
     def map_ordered(self, fn: Callable[[Any], Any], items: Iterable[Any], batch: int = 32) -> Iterator[tuple[Any, bool, Any]]:
         """``(item, ok, fn(item) or error text)`` for each item, in input order.
 
@@ -164,5 +168,5 @@ class CleaningWorkers:
             for item, (ok, value) in zip(chunk, results):
                 yield item, ok, value
 
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, wait: bool = True) -> None:
+        self.pool.shutdown(wait=wait, cancel_futures=True)
