@@ -209,7 +209,7 @@ class CleaningWorkersPipeline:
     def close_spider(self, spider=None) -> None:
         self._flush()
         if self.pool is not None:
-            self.pool.close()
+            self.pool.close(cancel_futures=False)  # lets what was handed over finish
             self.pool = None
 
     async def process_item(self, item: Any, spider=None) -> Any:
@@ -251,13 +251,19 @@ class CleaningWorkersPipeline:
         future.add_done_callback(lambda done: self._done(batch, done))
 
     def _done(self, batch: list, done: asyncio.Future) -> None:
-        exc = done.exception()
-        if exc is not None:
-            if isinstance(exc, BrokenProcessPool):
-                self._stopped(exc)
-            self._settle(batch, [(False, f"{type(exc).__name__}: {exc}")] * len(batch))
-        else:
-            self._settle(batch, done.result())
+        """Hand each item of a finished batch its result; a failed batch is cleaned here instead."""
+        results: list | None = None
+        try:
+            if done.cancelled():
+                results = [(False, "the batch was cancelled")] * len(batch)
+            elif (exc := done.exception()) is not None:
+                if isinstance(exc, BrokenProcessPool):
+                    self._stopped(exc)
+                results = [(False, f"{type(exc).__name__}: {exc}")] * len(batch)
+            else:
+                results = done.result()
+        finally:  # whatever happened, no item is left waiting: a waiting item would hang the crawl
+            self._settle(batch, results or [(False, "no result from the cleaning worker")] * len(batch))
 
     @staticmethod
     def _settle(batch: list, results: list) -> None:
@@ -266,8 +272,12 @@ class CleaningWorkersPipeline:
                 waiter.set_result(result)
 
     def _stopped(self, exc: BaseException) -> None:
-        """A worker died (killed, out of memory): stop using them, say so once."""
+        """A worker died (killed, out of memory): stop using them, say so once.
+
+        Batches already handed over are not cancelled: they finish, or fail with the
+        pool, and either way their items are settled by ``_done``.
+        """
         if self.pool is not None:
             logger.error("cleaning workers stopped (%s); the rest of the crawl is cleaned in its own process", exc)
             pool, self.pool = self.pool, None
-            pool.close(wait=False)
+            pool.close(wait=False, cancel_futures=False)

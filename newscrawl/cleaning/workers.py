@@ -153,20 +153,33 @@ class CleaningWorkers:
                 chunk = [x for _, x in zip(range(batch), items)]
                 if not chunk:
                     break
-                pending.append((chunk, None if self.broken else self.pool.submit(_run_batch, fn, chunk)))
+                pending.append((chunk, self._submit_batch(fn, chunk)))
             if not pending:
                 return
             chunk, future = pending.popleft()
-            try:
-                results = future.result() if future is not None else None
-            except BrokenProcessPool as exc:
-                self.broken = exc
-                results = None
-            if results is None:
+            results = None
+            if future is not None:
+                try:
+                    results = future.result()
+                except BrokenProcessPool as exc:  # a worker died: every later batch runs here
+                    self.broken = exc
+                except Exception:  # this batch could not travel (a record too deeply nested to pickle...)
+                    pass
+            if results is None:  # run here: the same function, the same steps, nothing lost
                 _init_worker(self.steps, self.scheme)
                 results = _run_batch(fn, chunk)
             for item, (ok, value) in zip(chunk, results):
                 yield item, ok, value
 
-    def close(self, wait: bool = True) -> None:
-        self.pool.shutdown(wait=wait, cancel_futures=True)
+    def _submit_batch(self, fn: Callable[[Any], Any], chunk: list[Any]) -> Future | None:
+        """The batch's future, or None when it must run in this process (the pool is broken)."""
+        if self.broken is not None:
+            return None
+        try:
+            return self.pool.submit(_run_batch, fn, chunk)
+        except BrokenProcessPool as exc:  # a worker died while earlier batches were being read
+            self.broken = exc
+            return None
+
+    def close(self, wait: bool = True, cancel_futures: bool = True) -> None:
+        self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
