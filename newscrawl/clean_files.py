@@ -57,8 +57,8 @@ def document_from_record(record: dict[str, Any]) -> Document:
         html=record.get("html") if isinstance(record.get("html"), str) else None,
         source=record.get("source") if isinstance(record.get("source"), str) else "generic",
     )
-    text = record.get("text") or record.get("body")
-    if isinstance(text, str) and text:
+    text = next((record[f] for f in ("text", "body") if isinstance(record.get(f), str) and record[f]), None)
+    if text is not None:
         return Document.from_text(text, **fields)
     from newscrawl.extract import extract_article  # only HTML records pay for the extractors
 

@@ -97,6 +97,9 @@ def read_jsonl(path: Path, on_problem: ProblemSink, max_bytes: int = MAX_RECORD_
             except ValueError as exc:
                 on_problem(Problem(name, lineno, f"invalid JSON ({exc.msg} at column {exc.colno}); skipped"))
                 continue
+            except RecursionError:
+                on_problem(Problem(name, lineno, "JSON nested too deeply to read; skipped"))
+                continue
             if not isinstance(record, dict):
                 on_problem(Problem(name, lineno, f"a JSON {type(record).__name__}, not an object; skipped"))
                 continue
