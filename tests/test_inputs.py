@@ -53,3 +53,14 @@ def test_directories_are_walked_in_order_and_empty_files_reported(tmp_path):
     assert [r.record["id"] for r in records] == ["a", "b", "page"]
     assert "html" in records[2].record
     assert [p.message for p in problems] == ["empty file; skipped", "no such file or directory"]
+
+
+def test_json_nested_too_deeply_is_a_skipped_line_not_a_crash(tmp_path):
+    path = tmp_path / "in.jsonl"
+    deep = '{"id": "deep", "text": "x", "meta": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    path.write_text("\n".join([json.dumps({"id": "a", "text": "first"}), deep,
+                               json.dumps({"id": "b", "text": "last"})]) + "\n", encoding="utf-8")
+    records, problems = _collect([path])
+    assert [r.record["id"] for r in records] == ["a", "b"]
+    assert [(p.line, p.skipped) for p in problems] == [(2, True)]
+    assert "nested too deeply" in str(problems[0])
