@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures.process import BrokenProcessPool
+from collections import deque
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -28,7 +28,7 @@ from newscrawl.cleaning.neardup import NearDuplicateFilter
 from newscrawl.cleaning.passages import RepeatedPassageFilter
 from newscrawl.cleaning.rules import rules_from_settings
 from newscrawl.cleaning.shells import EmptyBodyFilter, ShellFilter
-from newscrawl.cleaning.workers import CleaningWorkers, run_step
+from newscrawl.cleaning.workers import CleaningWorkers, WorkerLost, prepare_in_worker, run_step
 from newscrawl.state import stores_for
 
 logger = logging.getLogger(__name__)
@@ -172,7 +172,8 @@ class CleaningWorkersPipeline:
         self.batch_size = max(1, crawler.settings.getint("NEWSCRAWL_CLEANING_BATCH", 16))
         self.batch_wait = crawler.settings.getfloat("NEWSCRAWL_CLEANING_BATCH_WAIT", 0.02)
         self.pool: CleaningWorkers | None = None
-        self._batch: list[tuple[Document, asyncio.Future]] = []
+        self._batch: list[tuple[Document, asyncio.Future]] = []  # filling up
+        self._queue: deque[list[tuple[Document, asyncio.Future]]] = deque()  # full, waiting for a worker
         self._timer: asyncio.TimerHandle | None = None
 
     @classmethod
@@ -205,15 +206,18 @@ class CleaningWorkersPipeline:
 
     def open_spider(self, spider=None) -> None:
         self.pool = CleaningWorkers(self.workers, self.steps, self.scheme)
+        loop = asyncio.get_running_loop()
+        for worker in self.pool.workers:
+            loop.add_reader(worker.conn.fileno(), self._readable, worker)
 
     def close_spider(self, spider=None) -> None:
         self._flush()
         if self.pool is not None:
-            self.pool.close(cancel_futures=False)  # lets what was handed over finish
-            self.pool = None
+            self._stop()
 
     async def process_item(self, item: Any, spider=None) -> Any:
-        if self.pool is None:
+        if self.pool is None:  # the workers were lost: the step pipelines clean it here
+            self.stats.inc_value("newscrawl/cleaning_workers/fallback")
             return item
         adapter = ItemAdapter(item)
         waiter = asyncio.get_running_loop().create_future()
@@ -237,47 +241,70 @@ class CleaningWorkersPipeline:
             self._timer.cancel()
             self._timer = None
         batch, self._batch = self._batch, []
-        if not batch:
-            return
-        if self.pool is None:
-            self._settle(batch, [(False, "the cleaning workers are stopped")] * len(batch))
-            return
-        try:
-            future = asyncio.wrap_future(self.pool.submit_batch([doc for doc, _ in batch]))
-        except Exception as exc:  # a broken pool refuses new work
-            self._stopped(exc)
-            self._settle(batch, [(False, f"{type(exc).__name__}: {exc}")] * len(batch))
-            return
-        future.add_done_callback(lambda done: self._done(batch, done))
+        if batch:
+            self._queue.append(batch)
+        self._dispatch()
 
-    def _done(self, batch: list, done: asyncio.Future) -> None:
-        """Hand each item of a finished batch its result; a failed batch is cleaned here instead."""
-        results: list | None = None
+    def _dispatch(self) -> None:
+        """Give queued batches to idle workers; with no worker left, their items are cleaned here."""
+        while self._queue:
+            if self.pool is None:
+                self._settle(self._queue.popleft(), "the cleaning workers are stopped")
+                continue
+            worker = self.pool.idle_worker()
+            if worker is None:
+                return
+            batch = self._queue.popleft()
+            try:
+                self.pool.send(worker, prepare_in_worker, [doc for doc, _ in batch], batch)
+            except WorkerLost as exc:
+                self._lost(worker, exc)
+                self._queue.appendleft(batch)
+            except Exception as exc:  # this batch cannot travel (cannot be pickled): its items go on here
+                self._settle(batch, f"{type(exc).__name__}: {exc}")
+
+    def _readable(self, worker) -> None:
+        """A worker's results arrived (or its pipe closed: it died)."""
         try:
-            if done.cancelled():
-                results = [(False, "the batch was cancelled")] * len(batch)
-            elif (exc := done.exception()) is not None:
-                if isinstance(exc, BrokenProcessPool):
-                    self._stopped(exc)
-                results = [(False, f"{type(exc).__name__}: {exc}")] * len(batch)
-            else:
-                results = done.result()
-        finally:  # whatever happened, no item is left waiting: a waiting item would hang the crawl
-            self._settle(batch, results or [(False, "no result from the cleaning worker")] * len(batch))
+            batch, results = self.pool.receive(worker)
+        except WorkerLost as exc:
+            lost_batch = worker.job
+            self._lost(worker, exc)
+            if lost_batch is not None:
+                self._settle(lost_batch, f"the worker died: {exc}")
+        else:
+            self._settle(batch, results)
+        self._dispatch()
+
+    def _lost(self, worker, exc: Exception) -> None:
+        """A worker died (killed, out of memory): go on with the others, or without any."""
+        asyncio.get_running_loop().remove_reader(worker.conn.fileno())
+        worker.job = None
+        self.stats.inc_value("newscrawl/cleaning_workers/lost")
+        if self.pool is not None and not self.pool.live:
+            logger.error("cleaning workers stopped (%s); the rest of the crawl is cleaned in its own process", exc)
+            self._stop()
+        else:
+            logger.error("%s; the other cleaning workers go on", exc)
+
+    def _stop(self) -> None:
+        pool, self.pool = self.pool, None
+        if pool is None:
+            return
+        loop = asyncio.get_running_loop()
+        for worker in pool.workers:
+            if worker.alive:  # a lost one is no longer watched
+                loop.remove_reader(worker.conn.fileno())
+            if worker.job is not None:  # at close nothing is in flight; after a loss, nothing is left behind
+                self._settle(worker.job, "the cleaning workers are stopped")
+                worker.job = None
+        pool.close()
 
     @staticmethod
-    def _settle(batch: list, results: list) -> None:
+    def _settle(batch: list, results: list | str) -> None:
+        """Hand each item of a batch its result; a string is one failure for all of them."""
+        if isinstance(results, str):
+            results = [(False, results)] * len(batch)
         for (_, waiter), result in zip(batch, results):
             if not waiter.done():
                 waiter.set_result(result)
-
-    def _stopped(self, exc: BaseException) -> None:
-        """A worker died (killed, out of memory): stop using them, say so once.
-
-        Batches already handed over are not cancelled: they finish, or fail with the
-        pool, and either way their items are settled by ``_done``.
-        """
-        if self.pool is not None:
-            logger.error("cleaning workers stopped (%s); the rest of the crawl is cleaned in its own process", exc)
-            pool, self.pool = self.pool, None
-            pool.close(wait=False, cancel_futures=False)

@@ -7,6 +7,7 @@ or every killed run would leave processes behind.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -82,3 +83,39 @@ def test_workers_exit_when_the_crawl_is_killed(tmp_path):
     for pid in left:  # do not leave them to the next test either
         os.kill(pid, signal.SIGKILL)
     assert not left, f"cleaning workers {left} outlived the killed crawl"
+
+
+def test_a_killed_worker_costs_the_crawl_nothing_but_speed(tmp_path):
+    """The OOM killer takes a cleaning worker mid-crawl: every story is still exported once."""
+    site = build_site(300, per_page=20, rss_items=20, rss_only=0)
+    out = tmp_path / "out.jsonl"
+    with serve(site) as server:
+        cmd = [sys.executable, "-m", "scrapy", "crawl", "menafn", "-O", str(out),
+               "-a", "start_urls=" + server.url(site.listing_path)]
+        for item in [*FAST, "NEWSCRAWL_CLEANING_WORKERS=1", "MENAFN_MAX_LISTING_PAGES=100",
+                     "CONCURRENT_REQUESTS_PER_DOMAIN=2"]:
+            cmd += ["-s", item]
+        env = {**os.environ, "NEWSCRAWL_DATA_DIR": str(tmp_path / "data"),
+               "SCRAPY_SETTINGS_MODULE": "newscrawl.settings", "PYTHONPATH": str(REPO)}
+        crawl = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            workers: list[int] = []
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and crawl.poll() is None:
+                workers = [p for p in _children(crawl.pid) if "spawn_main" in _cmdline(p)]
+                if workers and out.exists() and out.stat().st_size > 5000:
+                    break
+                time.sleep(0.05)
+            assert crawl.poll() is None and workers, "the crawl ended before a worker could be killed"
+            os.kill(workers[0], signal.SIGKILL)
+            _, stderr = crawl.communicate(timeout=120)
+        finally:
+            if crawl.poll() is None:
+                crawl.kill()
+                crawl.wait()
+    assert crawl.returncode == 0, stderr[-2000:]
+    ids = [json.loads(line)["story_id"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(ids) == len(set(ids)), "a story was exported twice"
+    assert set(ids) == {s.story_id for s in site.expected}
+    assert "cleaning workers stopped" in stderr
+    assert "'newscrawl/cleaning_workers/fallback'" in stderr

@@ -21,8 +21,8 @@ import os
 import threading
 import time
 from collections import Counter, deque
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any, Callable, Iterable, Iterator
 
 from newscrawl.cleaning.document import Document, Rejection, Step
@@ -82,8 +82,8 @@ def _exit_with_parent(parent: int, every: float = 0.5) -> None:
     """End this worker when the process that started it is gone.
 
     A crawl killed with SIGKILL (a scheduler's timeout, the OOM killer) cannot
-    shut its pool down, and a worker waiting for work never sees the queue
-    close (it holds the queue's write end itself): without this it would live on.
+    shut its workers down; a worker busy with a long batch would only notice at
+    its next read or write.
     """
     while True:
         time.sleep(every)
@@ -115,71 +115,164 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class CleaningWorkers:
-    """A pool of processes running ``prepare`` with fixed steps.
+class WorkerLost(Exception):
+    """A worker process ended (killed, out of memory) or its pipe broke."""
 
+
+@dataclass(eq=False)
+class Worker:
+    """One spawned process and our end of its pipe; ``job`` is what it is working on, if anything."""
+
+    process: Any
+    conn: Connection
+    job: Any = None
+    alive: bool = True
+
+    @property
+    def idle(self) -> bool:
+        return self.alive and self.job is None
+
+    def describe(self) -> str:
+        code = self.process.exitcode
+        return f"cleaning worker {self.process.pid} " + (f"exited with code {code}" if code is not None else "lost its pipe")
+
+
+def _serve(conn: Connection, steps: list[Step], scheme: MinHashScheme | None) -> None:
+    """A worker's life: a batch in, its results out, until the pipe closes."""
+    _init_worker(steps, scheme, watch_parent=True)
+    while True:
+        try:
+            fn, batch = conn.recv()
+        except (EOFError, OSError):
+            return
+        conn.send(_run_batch(fn, batch))
+
+
+class CleaningWorkers:
+    """Spawned processes, each with its own pipe, running functions over batches with fixed steps.
+
+    Why not ``concurrent.futures``: its workers share one result pipe, and a worker
+    killed while writing a result leaves half a message there; the pool's reader
+    then waits for the rest forever and the crawl hangs (CPython 3.11). With a
+    pipe per worker, a dead worker is an end of file on its own pipe: its batch
+    is handed back to the caller, nothing waits for it.
+
+    A worker gets one batch at a time, so a send never waits on a busy worker.
     Processes are spawned (not forked): the crawl's process holds a reactor,
     threads and open stores that a fork would copy half-way.
     """
 
     def __init__(self, workers: int, steps: list[Step], scheme: MinHashScheme | None = DEFAULT_SCHEME):
-        self.workers = workers
+        context = multiprocessing.get_context("spawn")
         self.steps, self.scheme = steps, scheme
-        self.broken: BaseException | None = None  # why the pool stopped, if it did
-        self.pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker, initargs=(steps, scheme, True))
+        self.broken: str | None = None  # why a worker was lost, if one was
+        self.workers: list[Worker] = []
+        for _ in range(max(1, workers)):
+            ours, theirs = context.Pipe()
+            process = context.Process(target=_serve, args=(theirs, steps, scheme), daemon=True,
+                                      name="newscrawl-cleaning")
+            process.start()
+            theirs.close()
+            self.workers.append(Worker(process, ours))
 
-    def submit(self, doc: Document) -> Future:
-        return self.pool.submit(prepare_in_worker, doc)
+    @property
+    def live(self) -> list[Worker]:
+        return [w for w in self.workers if w.alive]
 
-    def submit_batch(self, docs: list[Document]) -> Future:
-        """One task for several documents: a future of ``(ok, document or error text)`` per document."""
-        return self.pool.submit(_run_batch, prepare_in_worker, docs)
+    def idle_worker(self) -> Worker | None:
+        return next((w for w in self.workers if w.idle), None)
+
+    def send(self, worker: Worker, fn: Callable[[Any], Any], batch: list[Any], job: Any) -> None:
+        """Give ``batch`` to an idle worker. ``WorkerLost`` if it is gone; another exception if
+        the batch cannot be sent at all (it cannot be pickled): then the worker stays idle."""
+        try:
+            worker.conn.send((fn, batch))
+        except (OSError, EOFError) as exc:
+            self.lose(worker, exc)
+            raise WorkerLost(worker.describe()) from exc
+        worker.job = job
+
+    def receive(self, worker: Worker) -> tuple[Any, list[tuple[bool, Any]]]:
+        """The worker's job and its results (blocks until they are here). ``WorkerLost`` if it died;
+        the job is then still on ``worker.job`` for the caller to redo."""
+        try:
+            results = worker.conn.recv()
+        except (OSError, EOFError) as exc:
+            self.lose(worker, exc)
+            raise WorkerLost(worker.describe()) from exc
+        job, worker.job = worker.job, None
+        return job, results
+
+    def lose(self, worker: Worker, exc: BaseException) -> None:
+        """Mark a worker gone (its pipe is closed by ``close``, after the caller stopped watching it)."""
+        if worker.alive:
+            worker.alive = False
+            worker.process.join(timeout=1)
+            self.broken = self.broken or f"{worker.describe()} ({type(exc).__name__})"
+
+    def run_here(self, fn: Callable[[Any], Any], batch: list[Any]) -> list[tuple[bool, Any]]:
+        """What a worker would have returned, computed in this process."""
+        _init_worker(self.steps, self.scheme)
+        return _run_batch(fn, batch)
 
     def map_ordered(self, fn: Callable[[Any], Any], items: Iterable[Any], batch: int = 32) -> Iterator[tuple[Any, bool, Any]]:
         """``(item, ok, fn(item) or error text)`` for each item, in input order.
 
-        ``fn`` must be a module-level function (it is pickled). At most a few
-        batches per worker are in flight, so a huge input is never read ahead
-        into memory. If a worker dies (killed, out of memory), the rest runs in
-        this process and ``broken`` says why: slower, nothing lost.
+        ``fn`` must be a module-level function (it is pickled). At most two
+        batches per worker are read ahead, so a huge input is never read into
+        memory. A batch whose worker dies goes to another worker, or runs here
+        when none is left (``broken`` says why): slower, nothing lost.
         """
-        pending: deque[tuple[list[Any], Future | None]] = deque()
-        window = 4 * self.workers
+        pending: deque[list[Any]] = deque()  # [chunk, results or None], oldest first
         items = iter(items)
+        exhausted = False
         while True:
-            while len(pending) < window:
+            while not exhausted and len(pending) < 2 * max(1, len(self.live)):
                 chunk = [x for _, x in zip(range(batch), items)]
-                if not chunk:
-                    break
-                pending.append((chunk, self._submit_batch(fn, chunk)))
+                if chunk:
+                    pending.append([chunk, None])
+                else:
+                    exhausted = True
             if not pending:
                 return
-            chunk, future = pending.popleft()
-            results = None
-            if future is not None:
+            self._hand_out(fn, pending)
+            head = pending[0]
+            owner = next((w for w in self.live if w.job is head), None)
+            if head[1] is None and owner is not None:
                 try:
-                    results = future.result()
-                except BrokenProcessPool as exc:  # a worker died: every later batch runs here
-                    self.broken = exc
-                except Exception:  # this batch could not travel (a record too deeply nested to pickle...)
-                    pass
-            if results is None:  # run here: the same function, the same steps, nothing lost
-                _init_worker(self.steps, self.scheme)
-                results = _run_batch(fn, chunk)
-            for item, (ok, value) in zip(chunk, results):
+                    _, head[1] = self.receive(owner)
+                except WorkerLost:
+                    continue  # handed out again, or run here, on the next turn
+                self._hand_out(fn, pending)  # keep the worker busy while the results are used
+            elif head[1] is None:
+                head[1] = self.run_here(fn, head[0])
+            pending.popleft()
+            for item, (ok, value) in zip(head[0], head[1]):
                 yield item, ok, value
 
-    def _submit_batch(self, fn: Callable[[Any], Any], chunk: list[Any]) -> Future | None:
-        """The batch's future, or None when it must run in this process (the pool is broken)."""
-        if self.broken is not None:
-            return None
-        try:
-            return self.pool.submit(_run_batch, fn, chunk)
-        except BrokenProcessPool as exc:  # a worker died while earlier batches were being read
-            self.broken = exc
-            return None
+    def _hand_out(self, fn: Callable[[Any], Any], pending: deque[list[Any]]) -> None:
+        """Give the oldest batches no worker has yet to the idle workers."""
+        taken = {id(w.job) for w in self.live if w.job is not None}
+        for entry in pending:
+            if entry[1] is not None or id(entry) in taken:
+                continue
+            worker = self.idle_worker()
+            if worker is None:
+                return
+            try:
+                self.send(worker, fn, entry[0], entry)
+            except WorkerLost:
+                continue
+            except Exception:  # cannot travel (nested too deeply to pickle...): run it here
+                entry[1] = self.run_here(fn, entry[0])
 
-    def close(self, wait: bool = True, cancel_futures: bool = True) -> None:
-        self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+    def close(self) -> None:
+        """Close the pipes (each worker ends at its next read) and wait briefly; kill what lingers."""
+        for worker in self.workers:
+            worker.conn.close()
+        for worker in self.workers:
+            worker.process.join(timeout=5)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(timeout=5)
+            worker.alive = False
