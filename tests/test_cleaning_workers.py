@@ -320,13 +320,6 @@ def pool_pids(before: set[int]) -> set[int]:
     return {p.pid for p in multiprocessing.active_children()} - before
 
 
-def wait_until_gone(before: set[int], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while pool_pids(before):
-        assert time.monotonic() < deadline, "the pool's processes are still running"
-        time.sleep(0.05)
-
-
 def check_killed_run(got: list, docs: list[Document], expected: list[tuple], pool: CleaningWorkers,
                      before: set[int]) -> None:
     assert pool.broken and "exited with code -9" in pool.broken  # says which worker went, and how
