@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -67,13 +68,17 @@ def main(argv: list[str]) -> int:
             for name, (t, pages, items, cpu) in best.items()]
     print(f"{args.stories} stories, best of {args.repeat} runs each (wall time includes Scrapy start-up)")
     print_table(("crawl", "seconds", "pages", "items", "pages/s", "crawl CPU ms/page", "worker CPU ms/page"), rows)
+    median = {name: statistics.median(x[0] for x in r) for name, r in runs.items()}
     overhead = best["pipelines"][0] / best["no pipelines"][0] - 1
     in_process = best["pipelines, no workers"][0] / best["no pipelines"][0] - 1
+    overhead_median = median["pipelines"] / median["no pipelines"] - 1
     print(f"pipeline overhead: {overhead:+.1%} of wall time (goal <= +10%); "
           f"{in_process:+.1%} with the cleaning in the crawl's process (NEWSCRAWL_CLEANING_WORKERS=0)")
+    print(f"medians: {', '.join(f'{k} {v:.2f} s' for k, v in median.items())}; overhead {overhead_median:+.1%}")
     write_result("crawl_overhead", {
         "stories": args.stories, "runs": {k: [list(x) for x in v] for k, v in runs.items()},
-        "seconds": {k: v[0] for k, v in best.items()}, "overhead": overhead, "overhead_no_workers": in_process,
+        "seconds": {k: v[0] for k, v in best.items()}, "median_seconds": median,
+        "overhead": overhead, "overhead_median": overhead_median, "overhead_no_workers": in_process,
     })
     return 0
 
