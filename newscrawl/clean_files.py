@@ -20,16 +20,12 @@ from newscrawl.cleaning.chain import CleaningChain, default_steps
 from newscrawl.cleaning.document import Document
 from newscrawl.cleaning.neardup import DEFAULT_SCHEME, NearDuplicateFilter
 from newscrawl.cleaning.rules import rules_from_settings
-from newscrawl.cleaning.workers import CleaningWorkers, default_workers, prepare_in_worker
+from newscrawl.cleaning.workers import CleaningWorkers, attempt, default_workers, prepare_in_worker
 from newscrawl.feeds import JsonlWriter
 from newscrawl.inputs import InputRecord, Problem, iter_records
 from newscrawl.store import MemoryIndex, open_stores
 
 FOUND_FIELDS = ("title", "provider", "published")
-
-
-class _RecordError(Exception):
-    """A record a worker process could not turn into a document (the worker's message)."""
 
 
 @dataclass
@@ -94,13 +90,8 @@ def prepare_record(item: InputRecord) -> Document:
     return prepare_in_worker(document_from_record(item.record))
 
 
-def _prepare_here(items: Iterator[InputRecord]) -> Iterator[tuple[InputRecord, bool, Any]]:
-    """``CleaningWorkers.map_ordered``'s output without workers: the steps then run in ``chain.clean``."""
-    for item in items:
-        try:
-            yield item, True, document_from_record(item.record)
-        except Exception as exc:  # reported by _clean_one for this record only
-            yield item, False, f"{type(exc).__name__}: {exc}"
+def _document_of(item: InputRecord) -> Document:
+    return document_from_record(item.record)
 
 
 def run_clean(
@@ -136,15 +127,15 @@ def run_clean(
     try:
         with JsonlWriter(output) as kept_out, JsonlWriter(rejects) as rejects_out:
             records = iter_records(inputs, on_problem)
-            prepared = pool.map_ordered(prepare_record, records) if pool else _prepare_here(records)
-            for item, ok, doc in prepared:
+            prepared = (pool.map_ordered(prepare_record, records) if pool else
+                        ((item, *attempt(_document_of, item)) for item in records))
+            for item, ok, doc_or_error in prepared:
                 report.read += 1
-                _clean_one(item, doc if ok else None, None if ok else doc, chain, kept_out, rejects_out, report,
-                           on_problem)
+                _clean_one(item, ok, doc_or_error, chain, kept_out, rejects_out, report, on_problem)
                 progress.tick(report)
         if pool and pool.broken:
-            print(f"clean: worker processes stopped ({pool.broken}); the rest was cleaned in this process",
-                  file=stderr)
+            print(f"clean: cleaning worker processes stopped ({pool.broken}); their records were cleaned "
+                  "again by the other workers or in this process", file=stderr)
     finally:
         if pool:
             pool.close()
@@ -153,17 +144,13 @@ def run_clean(
     return report
 
 
-def _clean_one(item: InputRecord, doc: Document | None, error: str | None, chain: CleaningChain,
+def _clean_one(item: InputRecord, ok: bool, doc_or_error: Document | str, chain: CleaningChain,
                kept_out: JsonlWriter, rejects_out: JsonlWriter, report: CleanReport, on_problem) -> None:
     record = item.record
-    try:
-        if doc is None:
-            raise _RecordError(error)
-        outcome = chain.clean(doc)
-    except Exception as exc:  # one bad record must not end the run
-        detail = str(exc) if isinstance(exc, _RecordError) else f"{type(exc).__name__}: {exc}"
-        on_problem(Problem(item.path, item.line, f"cannot clean this record ({detail}); written to rejects"))
-        rejects_out.write({**record, "reason": "error", "detail": detail})
+    ok, outcome = attempt(chain.clean, doc_or_error) if ok else (False, doc_or_error)
+    if not ok:  # one bad record must not end the run: outcome is what went wrong
+        on_problem(Problem(item.path, item.line, f"cannot clean this record ({outcome}); written to rejects"))
+        rejects_out.write({**record, "reason": "error", "detail": outcome})
         report.rejected["error"] += 1
         return
     report.stripped.update(outcome.doc.removed)

@@ -49,17 +49,22 @@ def _alive(pid: int) -> bool:
     return stat[stat.rindex(")") + 2] != "Z"
 
 
+def _start_crawl(server, site, tmp_path: Path, workers: int, stderr=subprocess.DEVNULL) -> subprocess.Popen:
+    """A real ``scrapy crawl menafn`` of the loopback site, slowed to two requests at a time."""
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "menafn", "-O", str(tmp_path / "out.jsonl"),
+           "-a", "start_urls=" + server.url(site.listing_path)]
+    for item in [*FAST, f"NEWSCRAWL_CLEANING_WORKERS={workers}", "MENAFN_MAX_LISTING_PAGES=100",
+                 "CONCURRENT_REQUESTS_PER_DOMAIN=2"]:
+        cmd += ["-s", item]
+    env = {**os.environ, "NEWSCRAWL_DATA_DIR": str(tmp_path / "data"),
+           "SCRAPY_SETTINGS_MODULE": "newscrawl.settings", "PYTHONPATH": str(REPO)}
+    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+
+
 def test_workers_exit_when_the_crawl_is_killed(tmp_path):
     site = build_site(400, per_page=20, rss_items=20, rss_only=0)
     with serve(site) as server:
-        cmd = [sys.executable, "-m", "scrapy", "crawl", "menafn", "-O", str(tmp_path / "out.jsonl"),
-               "-a", "start_urls=" + server.url(site.listing_path)]
-        for item in [*FAST, "NEWSCRAWL_CLEANING_WORKERS=2", "MENAFN_MAX_LISTING_PAGES=100",
-                     "CONCURRENT_REQUESTS_PER_DOMAIN=2"]:
-            cmd += ["-s", item]
-        env = {**os.environ, "NEWSCRAWL_DATA_DIR": str(tmp_path / "data"),
-               "SCRAPY_SETTINGS_MODULE": "newscrawl.settings", "PYTHONPATH": str(REPO)}
-        crawl = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        crawl = _start_crawl(server, site, tmp_path, workers=2)
         try:
             workers: list[int] = []
             deadline = time.monotonic() + 60
@@ -90,14 +95,7 @@ def test_a_killed_worker_costs_the_crawl_nothing_but_speed(tmp_path):
     site = build_site(300, per_page=20, rss_items=20, rss_only=0)
     out = tmp_path / "out.jsonl"
     with serve(site) as server:
-        cmd = [sys.executable, "-m", "scrapy", "crawl", "menafn", "-O", str(out),
-               "-a", "start_urls=" + server.url(site.listing_path)]
-        for item in [*FAST, "NEWSCRAWL_CLEANING_WORKERS=1", "MENAFN_MAX_LISTING_PAGES=100",
-                     "CONCURRENT_REQUESTS_PER_DOMAIN=2"]:
-            cmd += ["-s", item]
-        env = {**os.environ, "NEWSCRAWL_DATA_DIR": str(tmp_path / "data"),
-               "SCRAPY_SETTINGS_MODULE": "newscrawl.settings", "PYTHONPATH": str(REPO)}
-        crawl = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        crawl = _start_crawl(server, site, tmp_path, workers=1, stderr=subprocess.PIPE)
         try:
             workers: list[int] = []
             deadline = time.monotonic() + 60

@@ -36,6 +36,10 @@ def run_step(step: Step, doc: Document) -> Verdict:
     verdicts = doc.extra.get("verdicts")
     if verdicts and step.name in verdicts:
         return verdicts.pop(step.name)
+    return _apply(step, doc)
+
+
+def _apply(step: Step, doc: Document) -> Verdict:
     before = Counter(doc.removed)
     rejection = step(doc)
     return doc.removed - before, rejection
@@ -51,9 +55,8 @@ def prepare(doc: Document, steps: Iterable[Step], scheme: MinHashScheme | None =
     verdicts: dict[str, Verdict] = {}
     rejected = False
     for step in steps:
-        before = Counter(doc.removed)
-        rejection = step(doc)
-        verdicts[step.name] = (doc.removed - before, rejection)
+        verdicts[step.name] = _apply(step, doc)
+        rejection = verdicts[step.name][1]
         if rejection is not None:
             rejected = True
             break
@@ -96,15 +99,16 @@ def prepare_in_worker(doc: Document) -> Document:
     return prepare(doc, _worker_steps, _worker_scheme)
 
 
+def attempt(fn: Callable[[Any], Any], arg: Any) -> tuple[bool, Any]:
+    """``(True, fn(arg))``, or ``(False, the error as text)``: one record's failure stays its own."""
+    try:
+        return True, fn(arg)
+    except Exception as exc:  # reported by the caller for this record only
+        return False, f"{type(exc).__name__}: {exc}"
+
+
 def _run_batch(fn: Callable[[Any], Any], batch: list[Any]) -> list[tuple[bool, Any]]:
-    """``fn`` over a batch; an exception is returned with its record, never lost with the batch."""
-    out = []
-    for arg in batch:
-        try:
-            out.append((True, fn(arg)))
-        except Exception as exc:  # reported by the caller for this record only
-            out.append((False, f"{type(exc).__name__}: {exc}"))
-    return out
+    return [attempt(fn, arg) for arg in batch]
 
 
 def default_workers() -> int:
