@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, TextIO
+from typing import Any, TextIO
 
 from newscrawl.cleaning.chain import CleaningChain, default_steps
 from newscrawl.cleaning.document import Document
