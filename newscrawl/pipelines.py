@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
+from collections import Counter, deque
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -24,7 +24,7 @@ from scrapy.utils.reactor import is_asyncio_reactor_installed
 
 from newscrawl.cleaning.boilerplate import BoilerplateStripper
 from newscrawl.cleaning.document import Document, Rejection, Step, split_paragraphs
-from newscrawl.cleaning.neardup import NearDuplicateFilter
+from newscrawl.cleaning.neardup import FINGERPRINT_KEY, NearDuplicateFilter
 from newscrawl.cleaning.passages import RepeatedPassageFilter
 from newscrawl.cleaning.rules import rules_from_settings
 from newscrawl.cleaning.shells import EmptyBodyFilter, ShellFilter
@@ -151,7 +151,8 @@ class CleaningWorkersPipeline:
     third. Here the steps run on another core while the crawl goes on; the step
     pipelines still count and drop (``run_step`` hands them the verdict), and
     the near-duplicate decision stays in this process with the fingerprint taken
-    in the worker. Items go to the workers in small batches
+    in the worker, taken for the whole batch at once when it comes back (one
+    store transaction instead of one per story). Items go to the workers in small batches
     (``NEWSCRAWL_CLEANING_BATCH`` items or ``NEWSCRAWL_CLEANING_BATCH_WAIT``
     seconds, whichever comes first): one task per item cost the crawl's process
     more in hand-offs than the batching delay costs.
@@ -163,12 +164,12 @@ class CleaningWorkersPipeline:
     and counted (``newscrawl/cleaning_workers/fallback``).
     """
 
-    def __init__(self, crawler, workers: int, steps: list[Step], scheme):
+    def __init__(self, crawler, workers: int, steps: list[Step], near_duplicates: NearDuplicateFilter | None):
         self.crawler = crawler
         self.stats = crawler.stats
         self.workers = workers
         self.steps = steps
-        self.scheme = scheme
+        self.near_duplicates = near_duplicates
         self.batch_size = max(1, crawler.settings.getint("NEWSCRAWL_CLEANING_BATCH", 16))
         self.batch_wait = crawler.settings.getfloat("NEWSCRAWL_CLEANING_BATCH_WAIT", 0.02)
         self.pool: CleaningWorkers | None = None
@@ -183,29 +184,28 @@ class CleaningWorkersPipeline:
             raise NotConfigured("NEWSCRAWL_CLEANING_WORKERS is 0: cleaning runs in the crawl's process")
         if not is_asyncio_reactor_installed():
             raise NotConfigured("cleaning workers need the asyncio reactor (TWISTED_REACTOR)")
-        steps, scheme = cls.steps_ahead(crawler)
-        if not steps and scheme is None:
+        steps, near_duplicates = cls.steps_ahead(crawler)
+        if not steps and near_duplicates is None:
             raise NotConfigured("no cleaning step pipeline follows CleaningWorkersPipeline")
-        return cls(crawler, workers, steps, scheme)
+        return cls(crawler, workers, steps, near_duplicates)
 
     @classmethod
-    def steps_ahead(cls, crawler) -> tuple[list[Step], Any]:
-        """The steps of the step pipelines right after this one, and the near-duplicate scheme
+    def steps_ahead(cls, crawler) -> tuple[list[Step], NearDuplicateFilter | None]:
+        """The steps of the step pipelines right after this one, and the near-duplicate step
         when the near-duplicate pipeline is among them."""
         order = [load_object(path) for path in build_component_list(crawler.settings.getwithbase("ITEM_PIPELINES"))]
         steps: list[Step] = []
-        scheme = None
         for pipeline in order[order.index(cls) + 1:] if cls in order else []:
             if not (isinstance(pipeline, type) and issubclass(pipeline, StepPipeline)):
                 break
             if issubclass(pipeline, NearDuplicatePipeline):
-                scheme = stores_for(crawler).index.scheme
-                break
+                return steps, pipeline.build_step(crawler)
             steps.append(pipeline.build_step(crawler))
-        return steps, scheme
+        return steps, None
 
     def open_spider(self, spider=None) -> None:
-        self.pool = CleaningWorkers(self.workers, self.steps, self.scheme)
+        scheme = self.near_duplicates.scheme if self.near_duplicates is not None else None
+        self.pool = CleaningWorkers(self.workers, self.steps, scheme)
         loop = asyncio.get_running_loop()
         for worker in self.pool.workers:
             loop.add_reader(worker.conn.fileno(), self._readable, worker)
@@ -273,8 +273,27 @@ class CleaningWorkersPipeline:
             if lost_batch is not None:
                 self._settle(lost_batch, f"the worker died: {exc}")
         else:
+            self._decide_near_duplicates(results)
             self._settle(batch, results)
         self._dispatch()
+
+    def _decide_near_duplicates(self, results: list) -> None:
+        """Take the near-duplicate verdicts of a batch's stories in one index call; the
+        near-duplicate pipeline reports them. On a store error it is left to that pipeline,
+        which meets the error item by item (each one an item error, none lost silently)."""
+        if self.near_duplicates is None:
+            return
+        docs = [doc for ok, doc in results if ok and FINGERPRINT_KEY in doc.extra]
+        if not docs:
+            return
+        try:
+            verdicts = self.near_duplicates.decide(docs)
+        except Exception as exc:
+            logger.warning("near-duplicate check of a batch of %d failed (%s); each item is checked on its own",
+                           len(docs), exc)
+            return
+        for doc, rejection in zip(docs, verdicts):
+            doc.extra["verdicts"][self.near_duplicates.name] = (Counter(), rejection)
 
     def _lost(self, worker, exc: Exception) -> None:
         """A worker died (killed, out of memory): go on with the others, or without any."""

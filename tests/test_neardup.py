@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newscrawl.cleaning.document import Document
-from newscrawl.cleaning.neardup import (DEFAULT_SCHEME, MinHashScheme, NearDuplicateFilter, SchemeMismatch,
+from newscrawl.cleaning.neardup import (DEFAULT_SCHEME, MinHashScheme, NearDuplicateFilter, SchemeMismatch, content_key,
                                         fingerprint, shingle_hash, shingles, tokens)
 from newscrawl.cleaning.text import match_key
 from newscrawl.store import MemoryIndex
@@ -286,3 +286,42 @@ def test_a_copy_cut_to_under_half_is_still_caught():
     assert step(doc(" ".join(words), key="full")) is None
     rejection = step(doc(" ".join(words[: int(len(words) * 0.45)]), key="first-45-percent"))
     assert rejection is not None and rejection.duplicate_of == "full"
+
+
+@pytest.mark.parametrize("index", ["memory", "sqlite"])
+def test_a_batch_gets_the_verdicts_one_story_at_a_time_would(index, tmp_path):
+    """``decide`` (one index call per batch of the crawl's cleaning workers) rules as ``__call__``
+    in turn: copies of earlier stories of the batch, the same keyless words twice, empty bodies."""
+    from newscrawl.store import open_stores
+
+    def batch():
+        docs = [doc(article(name), key=name) for name in STORIES[:6]]
+        docs += [doc(syndicated_copy(article(name), seed=3), key=f"copy-{name}") for name in STORIES[:4]]
+        docs += [doc(article("oil-reuters")), doc(article("oil-reuters")), doc(article("oil-reuters") + " More."),
+                 doc(article("diet-ru")), doc(""), doc(article("emirates-cnbc"), key="emirates"),
+                 doc(article("emirates-cnbc"), key="emirates")]
+        return docs
+
+    def new_index(name):
+        if index == "memory":
+            return MemoryIndex(DEFAULT_SCHEME), None
+        stores = open_stores("menafn", state_dir=tmp_path / name, scheme=DEFAULT_SCHEME)
+        return stores.index, stores
+
+    one, one_stores = new_index("one")
+    many, many_stores = new_index("many")
+    try:
+        step = NearDuplicateFilter(one)
+        expected = [step(d) for d in batch()]
+        got = NearDuplicateFilter(many).decide(batch())
+        assert [(r.reason, r.duplicate_of) if r else None for r in got] == [
+            (r.reason, r.duplicate_of) if r else None for r in expected]
+        oil = content_key(batch()[10].paragraphs)  # the keyless story's identity
+        assert [r.duplicate_of if r else None for r in got[6:]] == [
+            "doobie-billboard", "doobie-rollingstone", "moon-landers-space", "moon-landers-spacenews",
+            None, oil, oil, None, None, None, None]
+        assert len(many) == len(one)
+    finally:
+        for stores in (one_stores, many_stores):
+            if stores is not None:
+                stores.close()

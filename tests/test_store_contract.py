@@ -56,6 +56,22 @@ def test_a_key_already_indexed_is_not_its_own_duplicate(stores):
     assert len(index) == 1
 
 
+def test_a_batch_is_checked_in_order_against_the_index_and_itself(stores):
+    index, _ = stores
+    index.check_and_insert("oil", fingerprint(text("oil-reuters")))
+    results = index.check_and_insert_many([
+        ("emirates", fingerprint(text("emirates-cnbc")), None),
+        ("copy-of-oil", fingerprint(truncated("oil-reuters")), None),  # of a story indexed before
+        ("copy-of-emirates", fingerprint(truncated("emirates-cnbc")), None),  # of one earlier in the batch
+        ("emirates", fingerprint(text("emirates-cnbc")), None),  # the same story again: not its own copy
+        ("plague", fingerprint(text("plague-express")), "2026-02-12T09:41:00"),
+    ])
+    assert [m.key if m else None for m in results] == [None, "oil", "emirates", None, None]
+    assert sorted(k for k in ("oil", "emirates", "plague", "copy-of-oil", "copy-of-emirates") if k in index) == [
+        "emirates", "oil", "plague"]
+    assert index.check_and_insert_many([]) == []
+
+
 def test_query_finds_matches_best_first_and_indexes_nothing(stores):
     index, _ = stores
     index.check_and_insert("full", fingerprint(text("plague-express")))

@@ -42,6 +42,24 @@ def test_index_and_seen_stories_survive_reopening(tmp_path):
         assert described["seen"] == {"pending": 1, "done": 1}
 
 
+def test_a_batch_that_fails_leaves_nothing_of_itself_behind(tmp_path):
+    """One transaction per batch: a failure rolls back the stories the batch had indexed,
+    and this process's copy of the buckets forgets them too, so a story another process
+    indexes next (under the id the rolled-back one had) is still found."""
+    with open_stores("menafn", state_dir=tmp_path, scheme=DEFAULT_SCHEME) as a, \
+            open_stores("menafn", state_dir=tmp_path, scheme=DEFAULT_SCHEME) as b:
+        with pytest.raises(Exception):
+            a.index.check_and_insert_many([
+                ("oil", fingerprint(text("oil-reuters")), None),
+                (["not", "a", "key"], fingerprint(text("emirates-cnbc")), None),
+            ])
+        assert "oil" not in a.index and len(a.index) == 0
+        assert b.index.check_and_insert("emirates", fingerprint(text("emirates-cnbc"))) is None
+        match = a.index.check_and_insert("emirates-copy", fingerprint(copy_of("emirates-cnbc")))
+        assert match is not None and match.key == "emirates"
+        assert a.index.check_and_insert("oil", fingerprint(text("oil-reuters"))) is None
+
+
 def test_each_spider_has_its_own_file(tmp_path):
     with open_stores("menafn", state_dir=tmp_path, scheme=DEFAULT_SCHEME) as a:
         a.index.check_and_insert("oil", fingerprint(text("oil-reuters")))

@@ -354,7 +354,7 @@ def content_key(paragraphs: Iterable[str]) -> str:
 class NearDuplicateFilter:
     """Rejects a story whose cleaned body near-duplicates one already kept (this run or earlier).
 
-    One atomic ``index.check_and_insert`` per story; a kept story's index key
+    One atomic ``index.check_and_insert`` per story (``decide``: one call per batch); a kept story's index key
     is recorded in ``doc.extra["near_duplicates"]`` and counted in ``counts``.
     """
 
@@ -368,22 +368,36 @@ class NearDuplicateFilter:
         self.counts: Counter = Counter()
 
     def __call__(self, doc: Document) -> Rejection | None:
-        fp = precomputed_fingerprint(doc, self.scheme) or fingerprint(doc.paragraphs, self.scheme)
-        if fp.shingles == 0:
-            self.counts["empty"] += 1
-            return None
-        key = doc.key
-        if key is None:
-            # No identity but the words: the same words seen before are a repeat, not a re-run.
-            key = content_key(doc.paragraphs)
-            if key in self.index:
+        return self.decide([doc])[0]
+
+    def decide(self, docs: list[Document]) -> list[Rejection | None]:
+        """The verdict on each document, in order, as if each went through ``__call__`` in
+        turn, with one index call for all of them (one transaction in SQLite)."""
+        verdicts: list[Rejection | None] = [None] * len(docs)
+        queued: list[tuple[int, str, Fingerprint]] = []
+        content_keys: set[str] = set()
+        for i, doc in enumerate(docs):
+            fp = precomputed_fingerprint(doc, self.scheme) or fingerprint(doc.paragraphs, self.scheme)
+            if fp.shingles == 0:
+                self.counts["empty"] += 1
+                continue
+            key = doc.key
+            if key is None:
+                # No identity but the words: the same words seen before are a repeat, not a re-run.
+                key = content_key(doc.paragraphs)
+                if key in content_keys or key in self.index:
+                    self.counts["duplicates"] += 1
+                    verdicts[i] = Rejection("near_duplicate", detail="jaccard=1.00 containment=1.00 (same words)",
+                                            duplicate_of=key)
+                    continue
+                content_keys.add(key)
+            queued.append((i, key, fp))
+        matches = self.index.check_and_insert_many([(key, fp, docs[i].published) for i, key, fp in queued])
+        for (i, key, fp), match in zip(queued, matches):
+            if match is None:
+                self.counts["indexed"] += 1
+                docs[i].extra["near_duplicates"] = {"indexed_as": key, "shingles": fp.shingles}
+            else:
                 self.counts["duplicates"] += 1
-                return Rejection("near_duplicate", detail="jaccard=1.00 containment=1.00 (same words)",
-                                 duplicate_of=key)
-        match = self.index.check_and_insert(key, fp, doc.published)
-        if match is None:
-            self.counts["indexed"] += 1
-            doc.extra["near_duplicates"] = {"indexed_as": key, "shingles": fp.shingles}
-            return None
-        self.counts["duplicates"] += 1
-        return Rejection("near_duplicate", detail=match.describe(), duplicate_of=match.key)
+                verdicts[i] = Rejection("near_duplicate", detail=match.describe(), duplicate_of=match.key)
+        return verdicts

@@ -151,6 +151,12 @@ class NearDupIndex(abc.ABC):
         crash): None, and the entry is left as it is.
         """
 
+    def check_and_insert_many(self, entries: list[tuple[str, Fingerprint, str | None]]) -> list[Match | None]:
+        """``check_and_insert`` of each ``(key, fingerprint, published)`` in order: later
+        entries are checked against earlier ones. Stores that pay per call (a SQLite
+        transaction) do the whole batch at once."""
+        return [self.check_and_insert(key, fp, published) for key, fp, published in entries]
+
     @abc.abstractmethod
     def query(self, fp: Fingerprint) -> list[Match]:
         """Every indexed story ``fp`` duplicates, best first; indexes nothing."""

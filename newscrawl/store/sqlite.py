@@ -229,22 +229,33 @@ class SQLiteIndex(NearDupIndex):
         return matches
 
     def check_and_insert(self, key: str, fp: Fingerprint, published: str | None = None) -> Match | None:
-        buckets = bucket_ids(self._bands_of(fp))
-        with self.db.transaction() as conn:
-            table = self._sync(conn)
-            if conn.execute("SELECT 1 FROM stories WHERE key = ?", (key,)).fetchone():
-                return None
-            match = best_match(self._matches(conn, fp, table.lookup(buckets)))
-            if match is not None:
-                return match
-            story = conn.execute("INSERT INTO stories(key, at, shingles, signature) VALUES (?, ?, ?, ?)",
-                                 (key, normalize_time(published) or utc_now_iso(), fp.shingles,
-                                  fp.to_bytes())).lastrowid
-            conn.execute("INSERT INTO story_buckets(story, buckets) VALUES (?, ?)",
-                         (story, buckets.astype(_BUCKET_DTYPE).tobytes()))
-        table.add(buckets, story)  # committed: ours is the newest id, all older ones are loaded
-        self._synced = story
-        return None
+        return self.check_and_insert_many([(key, fp, published)])[0]
+
+    def check_and_insert_many(self, entries: list[tuple[str, Fingerprint, str | None]]) -> list[Match | None]:
+        """One transaction for the whole batch: a commit costs more than a story's lookup and insert."""
+        buckets_of = [bucket_ids(self._bands_of(fp)) for _, fp, _ in entries]
+        results: list[Match | None] = []
+        try:
+            with self.db.transaction() as conn:
+                table = self._sync(conn)
+                for (key, fp, published), buckets in zip(entries, buckets_of):
+                    if conn.execute("SELECT 1 FROM stories WHERE key = ?", (key,)).fetchone():
+                        results.append(None)
+                        continue
+                    match = best_match(self._matches(conn, fp, table.lookup(buckets)))
+                    if match is None:
+                        story = conn.execute(
+                            "INSERT INTO stories(key, at, shingles, signature) VALUES (?, ?, ?, ?)",
+                            (key, normalize_time(published) or utc_now_iso(), fp.shingles, fp.to_bytes())).lastrowid
+                        conn.execute("INSERT INTO story_buckets(story, buckets) VALUES (?, ?)",
+                                     (story, buckets.astype(_BUCKET_DTYPE).tobytes()))
+                        table.add(buckets, story)  # later entries of the batch are checked against it
+                        self._synced = story  # ours is the newest id, all older ones are loaded
+                    results.append(match)
+        except BaseException:
+            self._table, self._synced = None, 0  # it may hold stories rolled back: load it afresh
+            raise
+        return results
 
     def query(self, fp: Fingerprint) -> list[Match]:
         buckets = bucket_ids(self._bands_of(fp))
