@@ -16,9 +16,9 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newscrawl.cleaning.document import Document
-from newscrawl.cleaning.neardup import (DEFAULT_SCHEME, MinHashScheme, NearDuplicateFilter, SchemeMismatch, content_key,
-                                        fingerprint, shingle_hash, shingles, tokens)
+from newscrawl.cleaning.document import MATCH_KEYS, Document
+from newscrawl.cleaning.neardup import (DEFAULT_SCHEME, MinHashScheme, NearDuplicateFilter, SchemeMismatch,
+                                        body_fingerprint, content_key, fingerprint, shingle_hash, shingles, tokens)
 from newscrawl.cleaning.text import match_key
 from newscrawl.store import MemoryIndex
 from tests.conftest import FIXTURES
@@ -325,3 +325,23 @@ def test_a_batch_gets_the_verdicts_one_story_at_a_time_would(index, tmp_path):
         for stores in (one_stores, many_stores):
             if stores is not None:
                 stores.close()
+
+
+@pytest.mark.parametrize("name", STORIES)
+def test_the_fingerprint_from_the_passage_steps_keys_is_the_bodys_own(name):
+    """The fingerprint takes its words from the match keys the repeated-passage step left, and
+    only while they are of the body it fingerprints."""
+    from newscrawl.cleaning.passages import RepeatedPassageFilter
+
+    paragraphs = [p for p in article(name).split("\n") if p.strip()]
+    copied = Document(paragraphs=paragraphs + paragraphs[:2] + ["Ünïcödé — “quoted” naïve café"], id=name)
+    RepeatedPassageFilter()(copied)
+    assert copied.removed["repeated_passage"] == 2 and MATCH_KEYS in copied.extra
+    assert body_fingerprint(copied) == fingerprint(copied.paragraphs)
+    assert MATCH_KEYS not in copied.extra  # used up
+
+    edited = Document(paragraphs=list(paragraphs), id=name)
+    RepeatedPassageFilter()(edited)
+    edited.paragraphs = edited.paragraphs[1:]  # a step after it changed the body: its keys are stale
+    fp = body_fingerprint(edited)
+    assert fp == fingerprint(edited.paragraphs) and fp != fingerprint(paragraphs)

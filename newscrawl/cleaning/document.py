@@ -49,6 +49,11 @@ class Document:
         return self.id or self.url
 
 
+# doc.extra key: (paragraphs, their text.match_keys) as the repeated-passage step left them, so
+# the near-duplicate fingerprint takes its words from there instead of tokenising the body again.
+MATCH_KEYS = "match_keys"
+
+
 @dataclass(frozen=True)
 class Rejection:
     """Why a whole record is dropped. ``reason`` is a short stable code."""

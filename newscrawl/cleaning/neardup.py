@@ -36,8 +36,6 @@ empty-body step.
 from __future__ import annotations
 
 import functools
-import re
-import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable
@@ -45,9 +43,8 @@ from typing import Any, Iterable
 import numpy as np
 import xxhash
 
-from newscrawl.cleaning import text as text_module
-from newscrawl.cleaning.document import Document, Rejection
-from newscrawl.cleaning.text import match_key
+from newscrawl.cleaning.document import MATCH_KEYS, Document, Rejection
+from newscrawl.cleaning.text import key_words
 from newscrawl.store.base import Fingerprint, Match, NearDupIndex, SchemeMismatch, check_params
 
 __all__ = [
@@ -166,86 +163,16 @@ class MinHashScheme:
 DEFAULT_SCHEME = MinHashScheme()
 
 # --- tokens -----------------------------------------------------------------
-# match_key is NFKC, casefold, then [\W_]+ as separators. On ASCII that is:
-# letters lowered, every other non-alphanumeric byte a separator.
-_ASCII_FOLD = bytes(
-    b if b >= 128 or chr(b).isdigit() or chr(b).islower() else
-    (b + 32 if chr(b).isupper() else ord(" ")) for b in range(256))
-# Punctuation and symbols frequent in news (curly quotes, dashes, NBSP-like
-# spaces, currency, degree, guillemets) whose NFKC form holds no word
-# character: blanked in the UTF-8 bytes, so most texts never leave ASCII.
-_SEPARATOR_BLOCKS = [(0x00A0, 0x00BF), (0x00D7, 0x00D7), (0x00F7, 0x00F7), (0x2000, 0x206F), (0x20A0, 0x20CF)]
 
 
-def _is_separator(ch: str) -> bool:
-    return not any(c.isalnum() or c == "_" for c in unicodedata.normalize("NFKC", ch).casefold())
-
-
-def _separator_bytes_res() -> list[re.Pattern[bytes]]:
-    """One pattern per UTF-8 lead byte: a literal first byte lets the regex engine skip ahead fast."""
-    by_lead: dict[int, dict[bytes, list[int]]] = {}
-    for lo, hi in _SEPARATOR_BLOCKS:
-        for cp in range(lo, hi + 1):
-            if _is_separator(chr(cp)):
-                raw = chr(cp).encode("utf-8")
-                by_lead.setdefault(raw[0], {}).setdefault(raw[:-1], []).append(raw[-1])
-    patterns = []
-    for lead, groups in sorted(by_lead.items()):
-        alternatives = []
-        for prefix, lasts in sorted(groups.items()):
-            lasts.sort()
-            ranges = [[lasts[0], lasts[0]]]
-            for b in lasts[1:]:
-                if b == ranges[-1][1] + 1:
-                    ranges[-1][1] = b
-                else:
-                    ranges.append([b, b])
-            cls = b"".join(b"\\x%02x-\\x%02x" % (lo, hi) for lo, hi in ranges)
-            alternatives.append(b"".join(b"\\x%02x" % c for c in prefix[1:]) + b"[" + cls + b"]")
-        patterns.append(re.compile(b"\\x%02x(?:" % lead + b"|".join(alternatives) + b")"))
-    return patterns
-
-
-_SEPARATOR_BYTES_RES = _separator_bytes_res()
-_HIGH_BYTES = bytes(range(128, 256))
-# The separator class of match_key, for words with other non-ASCII characters.
-_NON_WORD_RE = text_module._NON_WORD_RE
-
-
-def _fold_word(word: bytes) -> list[bytes]:
-    """match_key's words of one non-ASCII word (a name with accents, a word of another script)."""
-    folded = unicodedata.normalize("NFKC", word.decode("utf-8", "surrogatepass")).casefold()
-    if folded.isalnum():  # no [\W_] inside: one word
-        return [folded.encode("utf-8")]
-    return _NON_WORD_RE.sub(" ", folded).encode("utf-8", "surrogatepass").split()
+def words_of_keys(keys: Iterable[str]) -> list[bytes]:
+    """The words of some ``match_key`` results, as UTF-8 bytes (what the shingle hash reads)."""
+    return " ".join(keys).encode("utf-8", "surrogatepass").split()
 
 
 def tokens(text: str) -> list[bytes]:
-    """``match_key(text).split()`` as UTF-8 bytes, without NFKC or a regex over the ASCII part.
-
-    ASCII is folded with one byte table; common punctuation is blanked in the
-    bytes; only the words left with other characters are normalised one by one
-    (or, for text mostly in another script, the whole text in one pass).
-    """
-    if text.isascii():
-        return text.encode("ascii").translate(_ASCII_FOLD).split()
-    data = text.encode("utf-8", "surrogatepass")
-    for pattern in _SEPARATOR_BYTES_RES:
-        if data.isascii():
-            break
-        data = pattern.sub(b" ", data)
-    data = data.translate(_ASCII_FOLD)
-    if data.isascii():
-        return data.split()
-    if 4 * (len(data) - len(data.translate(None, _HIGH_BYTES))) > len(data):
-        return [w.encode("utf-8", "surrogatepass") for w in match_key(data.decode("utf-8", "surrogatepass")).split()]
-    out: list[bytes] = []
-    for word in data.split():
-        if word.isascii():
-            out.append(word)
-        else:
-            out.extend(_fold_word(word))
-    return out
+    """``match_key(text).split()`` as UTF-8 bytes: the recorded tokenizer (``TOKENIZER_NAME``)."""
+    return key_words(text)
 
 
 def _as_text(text_or_paragraphs: str | Iterable[str]) -> str:
@@ -295,7 +222,21 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 def fingerprint(text_or_paragraphs: str | Iterable[str], scheme: MinHashScheme = DEFAULT_SCHEME) -> Fingerprint:
     """The MinHash signature of the text's word shingles and how many distinct shingles it has."""
-    words = tokens(_as_text(text_or_paragraphs))
+    return fingerprint_of_tokens(tokens(_as_text(text_or_paragraphs)), scheme)
+
+
+def body_fingerprint(doc: Document, scheme: MinHashScheme = DEFAULT_SCHEME) -> Fingerprint:
+    """``fingerprint(doc.paragraphs)``, its words taken from the match keys the repeated-passage
+    step left (``MATCH_KEYS``) when they are of this very body: the same words (``tokens``
+    is ``match_key(text).split()``) without tokenising the body a second time."""
+    found = doc.extra.pop(MATCH_KEYS, None)
+    if found is not None and found[0] == tuple(doc.paragraphs):
+        return fingerprint_of_tokens(words_of_keys(found[1]), scheme)
+    return fingerprint(doc.paragraphs, scheme)
+
+
+def fingerprint_of_tokens(words: list[bytes], scheme: MinHashScheme = DEFAULT_SCHEME) -> Fingerprint:
+    """The fingerprint of a body given as its ``tokens``."""
     n = len(words)
     if n == 0:
         return Fingerprint(np.full(scheme.num_perm, _MAX32, dtype=np.uint32), 0)
@@ -377,7 +318,7 @@ class NearDuplicateFilter:
         queued: list[tuple[int, str, Fingerprint]] = []
         content_keys: set[str] = set()
         for i, doc in enumerate(docs):
-            fp = precomputed_fingerprint(doc, self.scheme) or fingerprint(doc.paragraphs, self.scheme)
+            fp = precomputed_fingerprint(doc, self.scheme) or body_fingerprint(doc, self.scheme)
             if fp.shingles == 0:
                 self.counts["empty"] += 1
                 continue

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections import Counter
 from difflib import SequenceMatcher
 
-from newscrawl.cleaning.document import Document, Rejection
+from newscrawl.cleaning.document import MATCH_KEYS, Document, Rejection
 from newscrawl.cleaning.text import match_keys
 
 LONG_WORDS = 20  # a repeated block (2+ paragraphs) holding a paragraph this long is an artefact
@@ -92,14 +92,15 @@ def is_near_repeat(words: list[str], original: list[str]) -> bool:
     return SequenceMatcher(None, words, original, autojunk=False).ratio() >= NEAR_RATIO
 
 
-def repeated(paragraphs: list[str]) -> list[bool]:
+def repeated(paragraphs: list[str], keys: list[str] | None = None) -> list[bool]:
     """Which paragraphs to drop as repeats (see the module doc for the rule).
 
     Decided again on what is kept until nothing more goes: dropping a copy can
     make two survivors adjacent or aligned, and a second cleaning must find
-    nothing left to do.
+    nothing left to do. ``keys``: the paragraphs' ``match_keys``, when known.
     """
-    keys = match_keys(paragraphs)
+    if keys is None:
+        keys = match_keys(paragraphs)
     alive = list(range(len(keys)))
     while True:
         drop = _drop_once([keys[i] for i in alive])
@@ -160,9 +161,12 @@ class RepeatedPassageFilter:
     def __call__(self, doc: Document) -> Rejection | None:
         if len(doc.paragraphs) < 2:
             return None
-        drop = repeated(doc.paragraphs)
+        keys = match_keys(doc.paragraphs)
+        drop = repeated(doc.paragraphs, keys)
         n = sum(drop)
         if n:
             doc.paragraphs = [p for p, d in zip(doc.paragraphs, drop) if not d]
+            keys = [k for k, d in zip(keys, drop) if not d]
             doc.removed["repeated_passage"] += n
+        doc.extra[MATCH_KEYS] = (tuple(doc.paragraphs), keys)
         return None

@@ -81,45 +81,101 @@ def word_tokens(text: str) -> list[str]:
     return _WORD_RE.findall(text)
 
 
-# A letter no text carries (CYRILLIC LETTER MULTIOCULAR O, thrice): joins lines into one text
-# for a single regex pass while surviving the punctuation-to-space step as a word.
-_SEP = " \ua66e\ua66e\ua66e "
+# --- match keys in bulk ------------------------------------------------------
+# match_key is NFKC, casefold, then [\W_]+ as separators. On ASCII that is: letters lowered,
+# every other non-alphanumeric byte a separator (a newline stays: it ends a line's key).
+_ASCII_FOLD = bytes(
+    b if b >= 128 or b == 0x0A or chr(b).isdigit() or chr(b).islower() else
+    (b + 32 if chr(b).isupper() else 0x20) for b in range(256))
+# Punctuation and symbols frequent in news (curly quotes, dashes, NBSP-like spaces, currency,
+# degree, guillemets) whose NFKC form holds no word character: blanked in the UTF-8 bytes,
+# so most texts never leave ASCII.
+_SEPARATOR_BLOCKS = [(0x00A0, 0x00BF), (0x00D7, 0x00D7), (0x00F7, 0x00F7), (0x2000, 0x206F), (0x20A0, 0x20CF)]
+_HIGH_BYTES = bytes(range(128, 256))
 
 
-# Typographic punctuation common in news: replaced before the bytes fast path of match_keys.
-_COMMON_PUNCT = ("\u2019\u2018\u201c\u201d\u2014\u2013\u2026\u00ab\u00bb\u2022\u00b7\u00a9\u00ae\u2122\u00b0\u20ac"
-                 "\u00a3\u2212\u2044\u2015\u00ad\u00a7\u201e\u201a\u2039\u203a\u00b6\u00b1")
-_NON_ASCII_NON_WORD_RE = re.compile(r"[^\x00-\x7f\w]")
-# ASCII bytes that are not [a-z0-9] (after casefold) become spaces; newlines and other bytes stay.
-_ASCII_KEY_TABLE = bytes(
-    b if (b >= 0x80 or b == 0x0A or chr(b).isalnum()) else 0x20 for b in range(256)
-)
+def _is_separator(ch: str) -> bool:
+    return not any(c.isalnum() or c == "_" for c in unicodedata.normalize("NFKC", ch).casefold())
+
+
+def _separator_bytes_res() -> list[re.Pattern[bytes]]:
+    """One pattern per UTF-8 lead byte: a literal first byte lets the regex engine skip ahead fast."""
+    by_lead: dict[int, dict[bytes, list[int]]] = {}
+    for lo, hi in _SEPARATOR_BLOCKS:
+        for cp in range(lo, hi + 1):
+            if _is_separator(chr(cp)):
+                raw = chr(cp).encode("utf-8")
+                by_lead.setdefault(raw[0], {}).setdefault(raw[:-1], []).append(raw[-1])
+    patterns = []
+    for lead, groups in sorted(by_lead.items()):
+        alternatives = []
+        for prefix, lasts in sorted(groups.items()):
+            lasts.sort()
+            ranges = [[lasts[0], lasts[0]]]
+            for b in lasts[1:]:
+                if b == ranges[-1][1] + 1:
+                    ranges[-1][1] = b
+                else:
+                    ranges.append([b, b])
+            cls = b"".join(b"\\x%02x-\\x%02x" % (lo, hi) for lo, hi in ranges)
+            alternatives.append(b"".join(b"\\x%02x" % c for c in prefix[1:]) + b"[" + cls + b"]")
+        patterns.append(re.compile(b"\\x%02x(?:" % lead + b"|".join(alternatives) + b")"))
+    return patterns
+
+
+_SEPARATOR_BYTES_RES = _separator_bytes_res()
+
+
+def _fold_word(word: bytes) -> bytes:
+    """match_key of one non-ASCII word (a name with accents, a word of another script)."""
+    folded = unicodedata.normalize("NFKC", word.decode("utf-8", "surrogatepass")).casefold()
+    if folded.isalnum():  # no [\W_] inside: one word
+        return folded.encode("utf-8", "surrogatepass")
+    return " ".join(_NON_WORD_RE.sub(" ", folded).split()).encode("utf-8", "surrogatepass")
+
+
+def _folded(text: str) -> bytes | None:
+    """``text`` as UTF-8 with ``match_key`` applied word by word, newlines kept, spacing not yet
+    collapsed; None for text mostly in another script (``match_key`` itself is faster there).
+
+    ASCII is folded with one byte table; common punctuation is blanked in the bytes; only the
+    words left with other characters are normalised one by one.
+    """
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_FOLD)
+    data = text.encode("utf-8", "surrogatepass")
+    for pattern in _SEPARATOR_BYTES_RES:
+        if data.isascii():
+            break
+        data = pattern.sub(b" ", data)
+    data = data.translate(_ASCII_FOLD)
+    if data.isascii():
+        return data
+    if 4 * (len(data) - len(data.translate(None, _HIGH_BYTES))) > len(data):
+        return None
+    return b"\n".join(line if line.isascii() else b" ".join([w if w.isascii() else _fold_word(w) for w in line.split()])
+                      for line in data.split(b"\n"))
+
+
+_SPACE_RUN_RE = re.compile(b"  +")
 
 
 def match_keys(lines: list[str]) -> list[str]:
-    """``match_key`` of each line, computed over the joined text at once (same results).
-
-    Text whose only non-ASCII characters are letters and digits (most news, once its
-    typographic punctuation is spaced out) takes a bytes translation, many times cheaper
-    than the regex; other text takes the regex, once for all lines.
-    """
+    """``match_key`` of each line, computed over the joined text at once (same results)."""
     text = "\n".join(lines)
-    if _SEP.strip() in text:
+    data = _folded(text) if text.count("\n") == len(lines) - 1 else None  # else a line held a newline
+    if data is None:
         return [match_key(line) for line in lines]
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    text = text.casefold()
-    if text.count("\n") != len(lines) - 1:  # a line held a newline (or NFKC made one)
-        return [match_key(line) for line in lines]
-    for ch in _COMMON_PUNCT:
-        if ch in text:
-            text = text.replace(ch, " ")
-    if not _NON_ASCII_NON_WORD_RE.search(text):
-        raw = text.encode("utf-8").translate(_ASCII_KEY_TABLE)
-        return [b" ".join(line.split()).decode("utf-8") for line in raw.split(b"\n")]
-    keys = _NON_WORD_RE.sub(" ", _SEP.join(text.split("\n"))).split(_SEP.strip())
-    keys = [k.strip() for k in keys]
-    return keys if len(keys) == len(lines) else [match_key(line) for line in lines]
+    data = _SPACE_RUN_RE.sub(b" ", data).replace(b" \n", b"\n").replace(b"\n ", b"\n").strip(b" ")
+    return data.decode("utf-8", "surrogatepass").split("\n")
+
+
+def key_words(text: str) -> list[bytes]:
+    """``match_key(text).split()`` as UTF-8 bytes: the words near-duplicate shingles are made of."""
+    data = _folded(text)
+    if data is None:
+        return match_key(text).encode("utf-8", "surrogatepass").split()
+    return data.split()
 
 
 def repair_lines(lines: list[str]) -> list[str]:

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Callable, Iterable, Iterator
 
-from newscrawl.cleaning.document import Document, Rejection, Step
-from newscrawl.cleaning.neardup import DEFAULT_SCHEME, FINGERPRINT_KEY, MinHashScheme, body_digest, fingerprint
+from newscrawl.cleaning.document import MATCH_KEYS, Document, Rejection, Step
+from newscrawl.cleaning.neardup import DEFAULT_SCHEME, FINGERPRINT_KEY, MinHashScheme, body_digest, body_fingerprint
 
 Verdict = tuple[Counter, Rejection | None]  # what the step removed, and its rejection
 
@@ -61,8 +61,9 @@ def prepare(doc: Document, steps: Iterable[Step], scheme: MinHashScheme | None =
             rejected = True
             break
     if not rejected and scheme is not None:
-        doc.extra[FINGERPRINT_KEY] = (body_digest(doc.paragraphs), scheme, fingerprint(doc.paragraphs, scheme))
+        doc.extra[FINGERPRINT_KEY] = (body_digest(doc.paragraphs), scheme, body_fingerprint(doc, scheme))
     doc.extra["verdicts"] = verdicts
+    doc.extra.pop(MATCH_KEYS, None)  # used up by the fingerprint, or of no use to the caller
     doc.html = None
     return doc
 
