@@ -39,10 +39,14 @@ EDGE_WORDS = 5  # first/last words used to find near-repeat candidates
 
 
 def find_twins(keys: list[str]) -> list[list[int]]:
-    """For each paragraph key, the earlier paragraphs it repeats (empty: none), oldest first."""
+    """For each paragraph key, the earlier paragraphs it repeats (empty: none), oldest first.
+
+    Keys are single-spaced (``match_keys``), so a paragraph's first and last words are
+    cut off its key without splitting all of it; only near-repeat candidates are split.
+    """
     twins: list[list[int]] = [[] for _ in keys]
     seen: dict[str, list[int]] = {}
-    tokens: dict[int, list[str]] = {}
+    originals: dict[int, str] = {}  # long paragraphs a later one may nearly repeat
     starts: dict[tuple[str, ...], int] = {}
     ends: dict[tuple[str, ...], int] = {}
     for i, key in enumerate(keys):
@@ -54,24 +58,27 @@ def find_twins(keys: list[str]) -> list[list[int]]:
             earlier.append(i)
             continue
         seen[key] = [i]
-        if key.count(" ") + 1 < NEAR_MIN_WORDS:
+        n = key.count(" ") + 1
+        if n < NEAR_MIN_WORDS:
             continue
-        words = key.split()
-        j = _near_twin(words, tokens, starts, ends)
+        start = tuple(key.split(" ", EDGE_WORDS)[:EDGE_WORDS])
+        end = tuple(key.rsplit(" ", EDGE_WORDS)[-EDGE_WORDS:])
+        j = _near_twin(key, start, end, originals, starts, ends)
         if j is not None:
             twins[i] = [j]
             seen[key] = [j, i]  # later exact copies of this variant repeat the original too
-        elif len(words) >= LONG_WORDS:
-            tokens[i] = words
-            starts.setdefault(tuple(words[:EDGE_WORDS]), i)
-            ends.setdefault(tuple(words[-EDGE_WORDS:]), i)
+        elif n >= LONG_WORDS:
+            originals[i] = key
+            starts.setdefault(start, i)
+            ends.setdefault(end, i)
     return twins
 
 
-def _near_twin(words, tokens, starts, ends) -> int | None:
-    candidates = {starts.get(tuple(words[:EDGE_WORDS])), ends.get(tuple(words[-EDGE_WORDS:]))}
-    for j in sorted(c for c in candidates if c is not None):
-        if is_near_repeat(words, tokens[j]):
+def _near_twin(key, start, end, originals, starts, ends) -> int | None:
+    candidates = {starts.get(start), ends.get(end)}
+    candidates.discard(None)
+    for j in sorted(candidates):
+        if is_near_repeat(key.split(" "), originals[j].split(" ")):
             return j
     return None
 

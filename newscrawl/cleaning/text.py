@@ -160,14 +160,23 @@ def _folded(text: str) -> bytes | None:
 _SPACE_RUN_RE = re.compile(b"  +")
 
 
+_NON_WORD_LINE_RE = re.compile(r"[^\w\n]+")  # [\W_]+ within lines, once "_" is a space
+
+
 def match_keys(lines: list[str]) -> list[str]:
     """``match_key`` of each line, computed over the joined text at once (same results)."""
     text = "\n".join(lines)
-    data = _folded(text) if text.count("\n") == len(lines) - 1 else None  # else a line held a newline
-    if data is None:
+    if text.count("\n") != len(lines) - 1:  # a line held a newline
         return [match_key(line) for line in lines]
-    data = _SPACE_RUN_RE.sub(b" ", data).replace(b" \n", b"\n").replace(b"\n ", b"\n").strip(b" ")
-    return data.decode("utf-8", "surrogatepass").split("\n")
+    data = _folded(text)
+    if data is not None:
+        data = _SPACE_RUN_RE.sub(b" ", data).replace(b" \n", b"\n").replace(b"\n ", b"\n").strip(b" ")
+        return data.decode("utf-8", "surrogatepass").split("\n")
+    # Mostly another script: match_key's own steps, once over all the lines.
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if text.count("\n") != len(lines) - 1:  # normalising made or took a line break
+        return [match_key(line) for line in lines]
+    return [key.strip() for key in _NON_WORD_LINE_RE.sub(" ", text.replace("_", " ")).split("\n")]
 
 
 def key_words(text: str) -> list[bytes]:
