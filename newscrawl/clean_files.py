@@ -21,7 +21,7 @@ from newscrawl.cleaning.document import Document
 from newscrawl.cleaning.neardup import DEFAULT_SCHEME, NearDuplicateFilter
 from newscrawl.cleaning.rules import rules_from_settings
 from newscrawl.cleaning.workers import CleaningWorkers, attempt, default_workers, prepare_in_worker
-from newscrawl.feeds import JsonlWriter
+from newscrawl.jsonl import JsonlWriter
 from newscrawl.inputs import InputRecord, Problem, iter_records
 from newscrawl.store import MemoryIndex, open_stores
 

@@ -21,7 +21,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from newscrawl.commands.crawl import FAILURE_KEY
-from newscrawl.feeds import JsonlWriter
+from newscrawl.jsonl import JsonlWriter
 from newscrawl.items import EXPORT_FIELDS
 from newscrawl.paths import data_dir
 from newscrawl.state import item_key, stores_for

@@ -134,7 +134,7 @@ def test_file_ftp_javascript_and_data_links_are_never_fetched(hostile_links_craw
 
 def test_feed_lines_are_safe_json(tmp_path):
     """Page text with quotes, newlines, NULs, lone surrogates and HTML is one valid JSON line."""
-    from newscrawl.feeds import JsonlWriter
+    from newscrawl.jsonl import JsonlWriter
 
     hostile = 'a "quote"\nnew line\u2028sep\x00nul </script><script>alert(1)</script> \ud800 lone'
     with JsonlWriter(tmp_path / "f.jsonl") as out:
