@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections import Counter
 
 from newscrawl.cleaning.document import Document, Rejection
-from newscrawl.cleaning.rules import DEFAULT_RULES, CompiledRules, Rules
+from newscrawl.cleaning.rules import DEFAULT_RULES, Anchored, CompiledRules, Rules
 from newscrawl.cleaning.text import match_key, normalize_space, repair_lines
 
 TITLE_MAX_WORDS = 30  # a title line is short...
@@ -40,7 +40,8 @@ def remove_spans(paragraphs: list[str], rules: CompiledRules, removed: Counter) 
     for span in rules.spans:
         if not paras or not span.wanted(lowered):
             continue  # the cheap test first: most texts lack most disclaimers
-        windows = _merge_windows(span.lines_with_anchor(lowered, starts), len(paras))
+        windows = _merge_windows(_windows_holding(span, span.lines_with_anchor(lowered, starts), lowered, starts),
+                                 len(paras))
         changed = False
         for lo, hi in reversed(windows):
             text, n = span.regex.subn("\n", "\n".join(paras[lo:hi]))
@@ -70,6 +71,16 @@ def _joined(lines: list[str]) -> tuple[str, list[int]]:
 
 def _lowered_with_offsets(paras: list[str]) -> tuple[str, list[int]]:
     return _joined([p.lower() for p in paras])
+
+
+def _windows_holding(span: Anchored, lines: list[int], lowered: str, starts: list[int]) -> list[int]:
+    """The anchor lines whose window holds every word a match needs: a match holding the anchor
+    at line i lies inside i's window, so the others cannot be part of one."""
+    if not span.required:
+        return lines
+    n = len(starts)
+    return [i for i in lines if span.holds_required(
+        lowered[starts[max(0, i - SPAN_BEFORE)]:starts[i + SPAN_AFTER + 1] if i + SPAN_AFTER + 1 < n else None])]
 
 
 def _merge_windows(lines: list[int], n: int) -> list[tuple[int, int]]:

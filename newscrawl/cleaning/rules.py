@@ -331,6 +331,18 @@ def _each(patterns: Iterable[str], what: str) -> tuple[re.Pattern[str], ...]:
     return tuple(out)
 
 
+REQUIRED_WORDS = 3  # words of a phrase checked before its regex runs: the longest ones
+
+
+def _required_words(pattern: str) -> tuple[str, ...]:
+    """Lowercase words every match of a phrase pattern contains (each of its words is a literal);
+    none for regex patterns."""
+    if pattern.startswith("re:") or _ANCHORED_RE.match(pattern):
+        return ()
+    words = sorted({w.lower() for w in re.findall(r"\w+", pattern)}, key=lambda w: (-len(w), w))
+    return tuple(words[:REQUIRED_WORDS])
+
+
 @dataclass(frozen=True)
 class Anchored:
     """One searched pattern with a cheap pre-check (most texts lack the anchor word)."""
@@ -338,9 +350,14 @@ class Anchored:
     rule: str  # the name counted in doc.removed / shown in a rejection
     regex: re.Pattern[str]
     anchor: tuple[str, ...] | None  # lowercase words, one of which every match contains; None: always run
+    required: tuple[str, ...] = ()  # lowercase words every match contains, all of them
 
     def wanted(self, lowered: str) -> bool:
         return self.anchor is None or any(a in lowered for a in self.anchor)
+
+    def holds_required(self, lowered: str) -> bool:
+        """Whether a match may be in ``lowered`` (a lowercased part of a text): its words are all there."""
+        return all(w in lowered for w in self.required)
 
     def finditer(self, text: str, lowered: str):
         return self.regex.finditer(text) if self.wanted(lowered) else iter(())
@@ -360,7 +377,7 @@ class Anchored:
 
 
 def _anchored(rule: str, patterns: list[str]) -> tuple[Anchored, ...]:
-    return tuple(Anchored(rule, regex, _anchor(p)) for p, regex in zip(patterns, _each(patterns, rule)))
+    return tuple(Anchored(rule, regex, _anchor(p), _required_words(p)) for p, regex in zip(patterns, _each(patterns, rule)))
 
 
 class CompiledRules:
