@@ -6,6 +6,7 @@ whitespace and punctuation, and word tokens.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -33,7 +34,11 @@ def _cp1252_bytes(s: str) -> bytes:
 
 
 def _repair(match: re.Match[str]) -> str:
-    chunk = match.group(0)
+    return _repaired(match.group(0))
+
+
+@functools.lru_cache(maxsize=1 << 14)  # damaged runs are the same few sequences (â€™, Ã©...) again and again
+def _repaired(chunk: str) -> str:
     try:
         return _cp1252_bytes(chunk).decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
@@ -126,6 +131,7 @@ def _separator_bytes_res() -> list[re.Pattern[bytes]]:
 _SEPARATOR_BYTES_RES = _separator_bytes_res()
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names and accented words recur across stories
 def _fold_word(word: bytes) -> bytes:
     """match_key of one non-ASCII word (a name with accents, a word of another script)."""
     folded = unicodedata.normalize("NFKC", word.decode("utf-8", "surrogatepass")).casefold()
@@ -158,8 +164,6 @@ def _folded(text: str) -> bytes | None:
 
 
 _SPACE_RUN_RE = re.compile(b"  +")
-
-
 _NON_WORD_LINE_RE = re.compile(r"[^\w\n]+")  # [\W_]+ within lines, once "_" is a space
 
 
