@@ -1,9 +1,8 @@
 """Garbage collection tuned for a long crawl: start-up objects frozen, young collections rarer.
 
-A crawl process holds a few hundred thousand long-lived objects once Scrapy, Twisted, lxml
-and the project are imported. CPython's full collections walk all of them again and again
-while pages stream through: on a 2,000-page loopback crawl they cost about 15% of the
-crawl's CPU. ``gc.freeze()`` once the engine has started moves everything alive then to a
+A crawl process holds about 100,000 long-lived objects once Scrapy, Twisted, lxml and the
+project are imported. CPython's full collections walk all of them again and again while pages
+stream through: on a 2,000-page loopback crawl they cost about 15% of the crawl's CPU. ``gc.freeze()`` once the engine has started moves everything alive then to a
 permanent generation that collections skip; a larger first-generation threshold makes the
 young collections, which every parsed page's short-lived objects trigger, less frequent.
 Reference cycles are still collected: only how often and over what changes.
