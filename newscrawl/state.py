@@ -14,6 +14,7 @@ forgotten, so the story is fetched again.
 
 from __future__ import annotations
 
+import asyncio
 import glob
 import json
 from datetime import datetime, timedelta, timezone
@@ -100,24 +101,49 @@ def keys_in_jsonl(paths: Iterable[Path]) -> set[str]:
 
 
 class LedgerPipeline:
-    """Last pipeline: the item is about to be exported, so its story is pending."""
+    """Last pipeline: the item is about to be exported, so its story is pending.
+
+    The stories that reach it in one turn of the event loop (a cleaning worker hands back
+    its batch at once) are marked in one write, and each goes on to the feed only once that
+    write is done, so a killed run still finds every written story pending or done.
+    """
 
     def __init__(self, crawler):
         self.crawler = crawler
+        self._keys: list[str] = []
+        self._marked: asyncio.Future | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_item(self, item, spider=None):
+    async def process_item(self, item, spider=None):
         adapter = ItemAdapter(item)
         for private in ("cleaning", "html"):  # done with: free the memory before export
             if private in adapter.field_names():
                 adapter[private] = None
         key = item_key(item)
         if key:
-            stores_for(self.crawler).seen.mark_pending(key)
+            await self._mark_pending(key)
         return item
+
+    def _mark_pending(self, key: str) -> asyncio.Future:
+        self._keys.append(key)
+        if self._marked is None:
+            loop = asyncio.get_running_loop()
+            self._marked = loop.create_future()
+            loop.call_soon(self._write_pending)
+        return self._marked
+
+    def _write_pending(self) -> None:
+        keys, self._keys = self._keys, []
+        marked, self._marked = self._marked, None
+        try:
+            stores_for(self.crawler).seen.mark_pending_many(keys)
+        except Exception as exc:  # each item waiting on it fails on its own (an item error, reported)
+            marked.set_exception(exc)
+        else:
+            marked.set_result(None)
 
 
 class StateLedger:

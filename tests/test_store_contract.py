@@ -126,6 +126,15 @@ def test_a_fingerprint_of_another_scheme_is_refused(stores):
     assert len(index) == 0
 
 
+def test_several_stories_are_marked_pending_at_once_and_done_ones_stay_done(stores):
+    _, seen = stores
+    seen.mark_done(["written"])
+    seen.mark_pending_many(["s1", "s2", "written", "s1"])
+    assert seen.pending() == ["s1", "s2"] and seen.counts() == {"pending": 2, "done": 1}
+    seen.mark_pending_many([])
+    assert seen.counts() == {"pending": 2, "done": 1}
+
+
 def test_seen_store_tracks_pending_and_done(stores):
     _, seen = stores
     assert not seen.is_handled("s1")

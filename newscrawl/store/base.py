@@ -205,6 +205,12 @@ class SeenStore(abc.ABC):
     @abc.abstractmethod
     def mark_pending(self, key: str) -> None: ...
 
+    def mark_pending_many(self, keys: Iterable[str]) -> None:
+        """``mark_pending`` for several stories (stores override it with one write: a commit
+        costs the crawl more than the marks themselves)."""
+        for key in keys:
+            self.mark_pending(key)
+
     @abc.abstractmethod
     def mark_done(self, keys: Iterable[str]) -> None: ...
 

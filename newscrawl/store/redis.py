@@ -224,6 +224,16 @@ class RedisSeenStore(SeenStore):
     def mark_pending(self, key: str) -> None:
         self.ns.call(self._pending, keys=[self.ns.pending, self.ns.done], args=[_check_key(key), utc_now_iso()])
 
+    def mark_pending_many(self, keys: Iterable[str]) -> None:
+        keys = [_check_key(k) for k in keys]
+        if not keys:
+            return
+        now = utc_now_iso()
+        pipe = self.ns.client.pipeline(transaction=False)  # one round trip
+        for key in keys:
+            self._pending(keys=[self.ns.pending, self.ns.done], args=[key, now], client=pipe)
+        self.ns.call(pipe.execute)
+
     def mark_done(self, keys: Iterable[str]) -> None:
         keys = [_check_key(k) for k in keys]
         if not keys:

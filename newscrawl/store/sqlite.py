@@ -328,9 +328,15 @@ class SQLiteSeenStore(SeenStore):
             return conn.execute("SELECT 1 FROM seen WHERE key = ?", (key,)).fetchone() is not None
 
     def mark_pending(self, key: str) -> None:
+        self.mark_pending_many([key])
+
+    def mark_pending_many(self, keys: Iterable[str]) -> None:
+        now = utc_now_iso()
+        rows = [(key, now) for key in keys]
+        if not rows:
+            return
         with self.db.transaction() as conn:
-            conn.execute("INSERT INTO seen(key, done, at) VALUES (?, 0, ?) ON CONFLICT(key) DO NOTHING",
-                         (key, utc_now_iso()))
+            conn.executemany("INSERT INTO seen(key, done, at) VALUES (?, 0, ?) ON CONFLICT(key) DO NOTHING", rows)
 
     def mark_done(self, keys: Iterable[str]) -> None:
         now = utc_now_iso()
