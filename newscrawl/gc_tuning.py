@@ -2,9 +2,10 @@
 
 A crawl process holds about 100,000 long-lived objects once Scrapy, Twisted, lxml and the
 project are imported. CPython's full collections walk all of them again and again while pages
-stream through: on a 2,000-page loopback crawl they cost about 15% of the crawl's CPU. ``gc.freeze()`` once the engine has started moves everything alive then to a
-permanent generation that collections skip; a larger first-generation threshold makes the
-young collections, which every parsed page's short-lived objects trigger, less frequent.
+stream through: on a 2,000-page loopback crawl they cost about 15% of the crawl's CPU.
+``gc.freeze()`` once the engine has started moves everything alive then to a permanent
+generation that collections skip; a larger first-generation threshold makes the young
+collections, which every parsed page's short-lived objects trigger, less frequent.
 Reference cycles are still collected: only how often and over what changes.
 
 ``NEWSCRAWL_GC_FREEZE`` (default on) and ``NEWSCRAWL_GC_THRESHOLD`` (the first-generation
@@ -31,7 +32,7 @@ _saved_threshold: tuple[int, int, int] | None = None
 class GcTuning:
     """Extension: freezes and tunes the collector while the engine runs, then restores it."""
 
-    def __init__(self, freeze: bool, threshold: int, stats=None):
+    def __init__(self, freeze: bool, threshold: int, stats):
         self.freeze = freeze
         self.threshold = threshold
         self.stats = stats
@@ -65,13 +66,12 @@ class GcTuning:
             gc.collect()  # what is garbage now must not be frozen with the rest
             gc.freeze()
             logger.debug("gc: %d start-up objects frozen", gc.get_freeze_count())
-            if self.stats is not None:
-                self.stats.set_value("newscrawl/gc/frozen_objects", gc.get_freeze_count())
+            self.stats.set_value("newscrawl/gc/frozen_objects", gc.get_freeze_count())
         self._collections_at_start = [g["collections"] for g in gc.get_stats()]
 
     def spider_closed(self, spider=None) -> None:
         """Collections per generation during the crawl, in the stats (the summary is written next)."""
-        if self.stats is None or not self._collections_at_start:
+        if not self._collections_at_start:
             return
         for generation, (now, then) in enumerate(zip((g["collections"] for g in gc.get_stats()),
                                                      self._collections_at_start)):

@@ -222,7 +222,7 @@ class RedisSeenStore(SeenStore):
         return any(self.ns.call(pipe.execute))
 
     def mark_pending(self, key: str) -> None:
-        self.ns.call(self._pending, keys=[self.ns.pending, self.ns.done], args=[_check_key(key), utc_now_iso()])
+        self.mark_pending_many([key])
 
     def mark_pending_many(self, keys: Iterable[str]) -> None:
         keys = [_check_key(k) for k in keys]
