@@ -15,7 +15,7 @@ from collections import Counter
 
 from newscrawl.cleaning.document import Document, Rejection
 from newscrawl.cleaning.rules import DEFAULT_RULES, Anchored, CompiledRules, Rules
-from newscrawl.cleaning.text import match_key, normalize_space, repair_lines
+from newscrawl.cleaning.text import match_key, match_keys, normalize_space, repair_lines
 
 TITLE_MAX_WORDS = 30  # a title line is short...
 _SENTENCE_END = (".", ";", ",")  # ...and does not end like a sentence (titles may end in ? or !)
@@ -218,7 +218,7 @@ class BoilerplateStripper:
         key = match_key(doc.title) if doc.title else ""
         if not key:
             return paras
-        kept = [p for p in paras if match_key(p) != key]
+        kept = [p for p, k in zip(paras, match_keys(paras)) if k != key]
         if len(kept) != len(paras):
             doc.removed["title"] += len(paras) - len(kept)
         return kept
