@@ -7,6 +7,11 @@ once with ITEM_PIPELINES empty, and once with the pipelines but no cleaning work
 process, and its cleaning workers). Politeness is off (loopback), so the crawl is as fast as Scrapy
 goes and the pipelines' share of the wall time is as large as it can be.
 
+The rounds are paired: each round crawls all three ways back to back, and the overhead of a round
+is its pipelines crawl over its no-pipelines crawl. The median of those per-round ratios is the
+figure to read on a shared machine: a slow spell hits both crawls of a round alike, while best-of
+and median-of-each compare crawls run minutes apart.
+
 Usage: python -m benchmarks.crawl_overhead [--stories 2000] [--repeat 3]
 """
 
@@ -43,6 +48,12 @@ def crawl_once(starts: list[str], workdir: Path, *settings: str) -> tuple[float,
     return elapsed, pages, len(result.items), run_cpu(workdir)
 
 
+def _cpu(run: tuple) -> float:
+    """CPU seconds of a run: the crawl's process and its cleaning workers."""
+    cpu = run[3]
+    return cpu.get("crawl", 0) + cpu.get("workers", 0)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stories", type=int, default=2000)
@@ -72,13 +83,20 @@ def main(argv: list[str]) -> int:
     overhead = best["pipelines"][0] / best["no pipelines"][0] - 1
     in_process = best["pipelines, no workers"][0] / best["no pipelines"][0] - 1
     overhead_median = median["pipelines"] / median["no pipelines"] - 1
+    paired = sorted(p[0] / n[0] - 1 for p, n in zip(runs["pipelines"], runs["no pipelines"]))
+    paired_cpu = sorted(_cpu(p) / _cpu(n) - 1 for p, n in zip(runs["pipelines"], runs["no pipelines"]) if _cpu(n))
     print(f"pipeline overhead: {overhead:+.1%} of wall time (goal <= +10%); "
           f"{in_process:+.1%} with the cleaning in the crawl's process (NEWSCRAWL_CLEANING_WORKERS=0)")
     print(f"medians: {', '.join(f'{k} {v:.2f} s' for k, v in median.items())}; overhead {overhead_median:+.1%}")
+    cpu_note = f"; CPU (crawl process + workers) {statistics.median(paired_cpu):+.1%}" if paired_cpu else ""
+    print(f"paired rounds: median overhead {statistics.median(paired):+.1%} of wall time "
+          f"(rounds {', '.join(f'{x:+.1%}' for x in paired)}){cpu_note}")
     write_result("crawl_overhead", {
         "stories": args.stories, "runs": {k: [list(x) for x in v] for k, v in runs.items()},
         "seconds": {k: v[0] for k, v in best.items()}, "median_seconds": median,
         "overhead": overhead, "overhead_median": overhead_median, "overhead_no_workers": in_process,
+        "overhead_paired_rounds": paired, "overhead_paired_median": statistics.median(paired),
+        "cpu_overhead_paired_median": statistics.median(paired_cpu) if paired_cpu else None,
     })
     return 0
 
