@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -72,10 +73,18 @@ def newscrawl_clean(captures: list[dict], jobs: int | None = None) -> tuple[floa
         with src.open("w", encoding="utf-8") as fh:
             for rec in captures:
                 fh.write(json.dumps(rec) + "\n")
+        cpu0 = _cpu_seconds()
         start = time.perf_counter()
         report = run_clean([str(src)], Path(tmp) / "out.jsonl", Path(tmp) / "rej.jsonl", stderr=sys.stderr, jobs=jobs)
         elapsed = time.perf_counter() - start
-    return elapsed, {"kept": report.kept, "rejected": dict(report.rejected)}
+        cpu = _cpu_seconds() - cpu0
+    return elapsed, {"kept": report.kept, "rejected": dict(report.rejected), "cpu_ms_per_capture": cpu / len(captures) * 1e3}
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its ended children (the worker processes, once closed)."""
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def main(argv: list[str]) -> int:
@@ -93,27 +102,39 @@ def main(argv: list[str]) -> int:
 
     workers = default_workers()
     runs: dict[str, list[float]] = {"plain": [], "one": [], "workers": []}
+    cpu: dict[str, list[float]] = {"one": [], "workers": []}
     for _ in range(args.repeat):  # alternated, best of each: the machine is shared
         runs["plain"].append(plain_recipe(captures))
-        runs["one"].append(newscrawl_clean(captures, jobs=0)[0])
+        elapsed, outcome = newscrawl_clean(captures, jobs=0)
+        runs["one"].append(elapsed)
+        cpu["one"].append(outcome["cpu_ms_per_capture"])
         elapsed, outcome = newscrawl_clean(captures)
         runs["workers"].append(elapsed)
+        cpu["workers"].append(outcome["cpu_ms_per_capture"])
     t_plain, t_one, t_ours = (min(runs[k]) for k in ("plain", "one", "workers"))
     rows = [
         ("plain datasketch recipe (one process)", f"{len(captures) / t_plain:,.0f}", f"{t_plain:.2f}"),
         ("newscrawl clean, one process (--jobs 0)", f"{len(captures) / t_one:,.0f}", f"{t_one:.2f}"),
         (f"newscrawl clean, {workers} workers (default)", f"{len(captures) / t_ours:,.0f}", f"{t_ours:.2f}"),
     ]
-    print(f"{len(captures)} captures, {words:.0f} words each on average; best of {args.repeat} runs each")
+    from datasketch import __version__ as datasketch_version
+
+    print(f"{len(captures)} captures, {words:.0f} words each on average; best of {args.repeat} runs each; "
+          f"datasketch {datasketch_version}")
     print_table(("pipeline", "captures/s", "seconds"), rows)
     ratio = t_plain / t_ours
     print(f"speed-up: {ratio:.2f}x with the default workers, {t_plain / t_one:.2f}x in one process (goal >= 5x)")
+    print(f"CPU per capture (all processes, best run): {min(cpu['one']):.2f} ms in one process, "
+          f"{min(cpu['workers']):.2f} ms with {workers} workers against {t_ours / len(captures) * 1e3 * workers:.2f} ms "
+          f"of {workers} cores' wall time")
     write_result("cleaning_throughput", {
         "captures": len(captures), "mean_words": round(words), "workers": workers,
         "plain_per_s": len(captures) / t_plain, "newscrawl_one_process_per_s": len(captures) / t_one,
         "newscrawl_per_s": len(captures) / t_ours, "ratio": ratio, "ratio_one_process": t_plain / t_one,
         "newscrawl_outcome": outcome, "repeat": args.repeat,
         "runs_per_s": {k: [round(len(captures) / t) for t in v] for k, v in runs.items()},
+        "cpu_ms_per_capture": {k: [round(c, 3) for c in v] for k, v in cpu.items()},
+        "datasketch": datasketch_version,
     })
     return 0
 
