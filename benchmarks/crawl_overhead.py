@@ -12,7 +12,7 @@ is its pipelines crawl over its no-pipelines crawl. The median of those per-roun
 figure to read on a shared machine: a slow spell hits both crawls of a round alike, while best-of
 and median-of-each compare crawls run minutes apart.
 
-Usage: python -m benchmarks.crawl_overhead [--stories 2000] [--repeat 3]
+Usage: python -m benchmarks.crawl_overhead [--stories 2000] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def _cpu(run: tuple) -> float:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stories", type=int, default=2000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5, help="paired rounds; their median is the overhead to read")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from tests.site_server import build_site, serve
