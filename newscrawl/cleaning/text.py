@@ -140,12 +140,13 @@ def _fold_word(word: bytes) -> bytes:
     return " ".join(_NON_WORD_RE.sub(" ", folded).split()).encode("utf-8", "surrogatepass")
 
 
-def _folded(text: str) -> bytes | None:
+def _folded(text: str) -> bytes:
     """``text`` as UTF-8 with ``match_key`` applied word by word, newlines kept, spacing not yet
-    collapsed; None for text mostly in another script (``match_key`` itself is faster there).
+    collapsed.
 
-    ASCII is folded with one byte table; common punctuation is blanked in the bytes; only the
-    words left with other characters are normalised one by one.
+    ASCII is folded with one byte table; common punctuation is blanked in the bytes; then the
+    words left with other characters are normalised one by one, or, in text mostly in another
+    script, all at once (``_folded_script``).
     """
     if text.isascii():
         return text.encode("ascii").translate(_ASCII_FOLD)
@@ -158,37 +159,44 @@ def _folded(text: str) -> bytes | None:
     if data.isascii():
         return data
     if 4 * (len(data) - len(data.translate(None, _HIGH_BYTES))) > len(data):
-        return None
+        return _folded_script(data)
     return b"\n".join(line if line.isascii() else b" ".join([w if w.isascii() else _fold_word(w) for w in line.split()])
                       for line in data.split(b"\n"))
 
 
+_LEFT_OVER_RE = re.compile(r"[^\w\n ]+")  # what NFKC and casefold leave that is not a word character
+
+
+def _folded_script(data: bytes) -> bytes:
+    """``_folded`` of text mostly in another script (Cyrillic, Greek, CJK...): almost every word
+    would need ``_fold_word``, so the whole text is normalised at once. Its punctuation is
+    already blanked, so few separators are left for the regex (a regex substitution per space
+    costs more than the rest of the key)."""
+    text = data.decode("utf-8", "surrogatepass")
+    if not unicodedata.is_normalized("NFKC", text):  # most text already is: a check is cheaper
+        text = unicodedata.normalize("NFKC", text)
+    text = _LEFT_OVER_RE.sub(" ", text.casefold())
+    if "_" in text:
+        text = text.replace("_", " ")
+    return text.encode("utf-8", "surrogatepass")
+
+
 _SPACE_RUN_RE = re.compile(b"  +")
-_NON_WORD_LINE_RE = re.compile(r"[^\w\n]+")  # [\W_]+ within lines, once "_" is a space
 
 
 def match_keys(lines: list[str]) -> list[str]:
     """``match_key`` of each line, computed over the joined text at once (same results)."""
     text = "\n".join(lines)
-    if text.count("\n") != len(lines) - 1:  # a line held a newline
-        return [match_key(line) for line in lines]
     data = _folded(text)
-    if data is not None:
-        data = _SPACE_RUN_RE.sub(b" ", data).replace(b" \n", b"\n").replace(b"\n ", b"\n").strip(b" ")
-        return data.decode("utf-8", "surrogatepass").split("\n")
-    # Mostly another script: match_key's own steps, once over all the lines.
-    text = unicodedata.normalize("NFKC", text).casefold()
-    if text.count("\n") != len(lines) - 1:  # normalising made or took a line break
+    if data.count(b"\n") != len(lines) - 1:  # a line held a newline
         return [match_key(line) for line in lines]
-    return [key.strip() for key in _NON_WORD_LINE_RE.sub(" ", text.replace("_", " ")).split("\n")]
+    # Spaces collapsed in the bytes, ends stripped per line: faster than replacing " \n" and "\n ".
+    return [key.strip(" ") for key in _SPACE_RUN_RE.sub(b" ", data).decode("utf-8", "surrogatepass").split("\n")]
 
 
 def key_words(text: str) -> list[bytes]:
     """``match_key(text).split()`` as UTF-8 bytes: the words near-duplicate shingles are made of."""
-    data = _folded(text)
-    if data is None:
-        return match_key(text).encode("utf-8", "surrogatepass").split()
-    return data.split()
+    return _folded(text).split()
 
 
 def repair_lines(lines: list[str]) -> list[str]:
