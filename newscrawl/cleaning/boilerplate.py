@@ -26,7 +26,18 @@ def repair(paragraphs: list[str]) -> list[str]:
     return repair_lines(paragraphs)
 
 
-def remove_spans(paragraphs: list[str], rules: CompiledRules, removed: Counter) -> list[str]:
+class LowerCase(dict):
+    """Paragraph -> its lowercase, filled on first use: the span, FLS and dateline passes all
+    look for anchor words in the lowercased text of mostly the same paragraphs (lowering each
+    pass anew was a sixth of the step)."""
+
+    def __missing__(self, paragraph: str) -> str:
+        low = self[paragraph] = paragraph.lower()
+        return low
+
+
+def remove_spans(paragraphs: list[str], rules: CompiledRules, removed: Counter,
+                 lower: LowerCase | None = None) -> list[str]:
     """Remove disclaimers and tracking tokens, which may span or sit inside paragraphs.
 
     Each pattern runs on the paragraphs around the lines holding its anchor word,
@@ -35,7 +46,8 @@ def remove_spans(paragraphs: list[str], rules: CompiledRules, removed: Counter) 
     paragraph break: it never glues the text on either side into a new line.
     """
     paras = paragraphs
-    lows = [p.lower() for p in paras]
+    lower = LowerCase() if lower is None else lower
+    lows = [lower[p] for p in paras]
     lowered, starts = _joined(lows)
     for span in rules.spans:
         if not paras or not span.wanted(lowered):
@@ -49,7 +61,7 @@ def remove_spans(paragraphs: list[str], rules: CompiledRules, removed: Counter) 
                 removed[span.rule] += n
                 pieces = _pieces(text, paras[lo:hi])
                 paras = paras[:lo] + pieces + paras[hi:]
-                lows = lows[:lo] + [q.lower() for q in pieces] + lows[hi:]
+                lows = lows[:lo] + [lower[q] for q in pieces] + lows[hi:]
                 changed = True
         if changed:
             lowered, starts = _joined(lows)
@@ -69,8 +81,8 @@ def _joined(lines: list[str]) -> tuple[str, list[int]]:
     return "\n".join(lines), starts
 
 
-def _lowered_with_offsets(paras: list[str]) -> tuple[str, list[int]]:
-    return _joined([p.lower() for p in paras])
+def _lowered_with_offsets(paras: list[str], lower: LowerCase | None = None) -> tuple[str, list[int]]:
+    return _joined([lower[p] for p in paras] if lower is not None else [p.lower() for p in paras])
 
 
 def _windows_holding(span: Anchored, lines: list[int], lowered: str, starts: list[int]) -> list[int]:
@@ -133,7 +145,8 @@ def remove_label_lines(paragraphs: list[str], rules: CompiledRules, removed: Cou
 FLS_OPENERS = ("forward-looking", "forward looking", "safe harbo", "cautionary")  # every block opens with one
 
 
-def remove_fls_blocks(paragraphs: list[str], rules: CompiledRules, removed: Counter) -> list[str]:
+def remove_fls_blocks(paragraphs: list[str], rules: CompiledRules, removed: Counter,
+                      lower: LowerCase | None = None) -> list[str]:
     """Drop forward-looking-statement / safe-harbor blocks of press releases.
 
     A block opens with a heading (alone, or leading its paragraph) or with a
@@ -145,7 +158,7 @@ def remove_fls_blocks(paragraphs: list[str], rules: CompiledRules, removed: Coun
     """
     if rules.fls_markers is None or not paragraphs:
         return paragraphs
-    lowered, starts = _lowered_with_offsets(paragraphs)
+    lowered, starts = _lowered_with_offsets(paragraphs, lower)
     opens = set()
     for word in FLS_OPENERS:
         at = lowered.find(word)
@@ -184,9 +197,10 @@ def _fls_opening(p: str, rules: CompiledRules) -> bool:
 def story_paragraphs(paragraphs: list[str], rules: CompiledRules, repaired: bool = False) -> list[str]:
     """What is left of a page once boilerplate is gone (used by the shell check, edits nothing)."""
     scratch: Counter = Counter()
-    paras = remove_spans(paragraphs if repaired else repair(paragraphs), rules, scratch)
+    lower = LowerCase()
+    paras = remove_spans(paragraphs if repaired else repair(paragraphs), rules, scratch, lower)
     paras, _ = remove_label_lines(paras, rules, scratch)
-    return remove_fls_blocks(paras, rules, scratch)
+    return remove_fls_blocks(paras, rules, scratch, lower)
 
 
 class BoilerplateStripper:
@@ -201,12 +215,13 @@ class BoilerplateStripper:
         rules = self.rules.for_source(doc.source)
         removed = doc.removed
         paras = doc.paragraphs if doc.extra.get("repaired") else repair(doc.paragraphs)
-        paras = remove_spans(paras, rules, removed)
+        lower = LowerCase()
+        paras = remove_spans(paras, rules, removed, lower)
         paras, lead = remove_label_lines(paras, rules, removed, doc)
-        paras = remove_fls_blocks(paras, rules, removed)
+        paras = remove_fls_blocks(paras, rules, removed, lower)
         titled = self._drop_title_lines(paras, doc)
         title_seen = len(titled) != len(paras)
-        paras, dateline_at = self._strip_datelines(titled, rules, doc)
+        paras, dateline_at = self._strip_datelines(titled, rules, doc, lower)
         if not title_seen:
             paras = self._strip_title_line(paras, doc, dateline_at, lead or bool(doc.extra.get("lead_shell_lines")))
         doc.paragraphs = paras
@@ -224,9 +239,10 @@ class BoilerplateStripper:
         return kept
 
     @staticmethod
-    def _strip_datelines(paras: list[str], rules: CompiledRules, doc: Document) -> tuple[list[str], int | None]:
+    def _strip_datelines(paras: list[str], rules: CompiledRules, doc: Document,
+                         lower: LowerCase | None = None) -> tuple[list[str], int | None]:
         """Cut ``(MENAFN- Provider)`` from the start of paragraphs; the first fills ``doc.provider``."""
-        lowered, starts = _lowered_with_offsets(paras)
+        lowered, starts = _lowered_with_offsets(paras, lower)
         candidates = sorted({i for rule in rules.datelines if rule.wanted(lowered)
                              for i in rule.lines_with_anchor(lowered, starts)})
         first = None
