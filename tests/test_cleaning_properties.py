@@ -130,3 +130,12 @@ def test_capture_noise_around_a_body_leaves_the_body(body, title, provider, disc
 def test_match_keys_of_many_lines_equal_match_key_of_each(lines):
     """The batched key (a bytes fast path for mostly-ASCII text) is the same key, line by line."""
     assert match_keys(lines) == [match_key(line) for line in lines]
+
+
+def test_match_keys_of_text_mostly_in_another_script():
+    """Cyrillic or Greek text is keyed in one pass: signs outside the common punctuation (the
+    minus sign), underscores, fullwidth letters, ligatures and combining accents still separate
+    or fold exactly as match_key has them."""
+    lines = ["Цена выросла на −5% за_неделю", "ＦＵＬＬＷＩＤＴＨ ﬁnance ΣΊΣΥΦΟΣ", "Ёлка\u0301 «кавычки» — тире", ""]
+    assert match_keys(lines) == [match_key(line) for line in lines]
+    assert match_keys(lines)[:2] == ["цена выросла на 5 за неделю", "fullwidth finance σίσυφοσ"]
