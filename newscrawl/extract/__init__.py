@@ -50,7 +50,7 @@ def site_for(url: str, site: str | None = None) -> Site:
 def _parse(html: str) -> Selector:
     text = _CONTROL_RE.sub("", html or "")
     try:
-        return Selector(text=text or "<html></html>")
+        return Selector(text=text or "<html></html>", type="html")  # never sniffed as JSON: a page is HTML
     except (ValueError, TypeError):  # lxml refusing the document outright
         return Selector(text="<html></html>")
 
