@@ -74,7 +74,7 @@ def _fill_index(index, n: int) -> dict:
 
     start = time.perf_counter()
     for i, sig in enumerate(_signatures(1, n)):
-        index.check_and_insert(f"story-{i}", Fingerprint(sig, 900), None)
+        index.check_and_insert(f"story-{i}", Fingerprint(sig, 900))
     elapsed = time.perf_counter() - start
     return {"fill_s": elapsed, "fill_us_per_story": elapsed / n * 1e6, "fill_via": "check_and_insert"}
 
@@ -107,12 +107,12 @@ def _time_index(index, new, probes, copies) -> dict:
         return (time.perf_counter() - start) / WINDOW * 1e6
 
     # Each cost is the best of a few windows: the machine is shared, the store is not.
-    insert_us = min(per_call([lambda i=i, fp=fp: index.check_and_insert(f"new-{i}", fp, None)
+    insert_us = min(per_call([lambda i=i, fp=fp: index.check_and_insert(f"new-{i}", fp)
                               for i, fp in enumerate(new[r * WINDOW:(r + 1) * WINDOW], r * WINDOW)])
                     for r in range(REPEATS))
     query_us = min(per_call([lambda fp=fp: index.query(fp) for fp in probes]) for _ in range(REPEATS))
-    hits = sum(index.check_and_insert(f"copy-{i}", fp, None) is not None for i, fp in enumerate(copies))
-    duplicate_us = min(per_call([lambda i=i, fp=fp: index.check_and_insert(f"copy-{i}", fp, None)
+    hits = sum(index.check_and_insert(f"copy-{i}", fp) is not None for i, fp in enumerate(copies))
+    duplicate_us = min(per_call([lambda i=i, fp=fp: index.check_and_insert(f"copy-{i}", fp)
                                  for i, fp in enumerate(copies)]) for _ in range(REPEATS))
     return {"load_s": load_s, "check_and_insert_us": insert_us, "query_us": query_us,
             "duplicate_check_us": duplicate_us, "duplicates_found": hits}

@@ -5,27 +5,44 @@ are extracted first with the site's extractor, or the generic one), cleaned by
 the same steps the pipelines run, and written in input order: kept records to
 ``--output`` with the cleaned ``body`` and the fields found, rejected ones to
 ``--rejects`` with ``reason`` and ``duplicate_of``.
+
+Delivery is the crawl's (``newscrawl.delivery``): each record is claimed by its
+key (its ``story_id``/``id``, else its URL, else its cleaned words), so a repeat
+of a record already seen (in this run, or, with ``--state``, in an earlier one)
+is rejected as ``duplicate``. Both files are written beside their targets
+under temporary names and renamed at the end: a run that dies leaves the
+targets as they were, its claims are settled by the next run (nothing of it
+was delivered), and the same command again gives the same files.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Iterator, TextIO
 
-from newscrawl.cleaning.chain import CleaningChain, default_steps
-from newscrawl.cleaning.document import Document
-from newscrawl.cleaning.neardup import DEFAULT_SCHEME, NearDuplicateFilter
+from newscrawl.cleaning.chain import CleaningChain, Outcome, default_steps
+from newscrawl.cleaning.document import Document, Rejection
+from newscrawl.cleaning.neardup import DEFAULT_SCHEME, NearDuplicateFilter, content_key
 from newscrawl.cleaning.rules import rules_from_settings
 from newscrawl.cleaning.workers import CleaningWorkers, attempt, default_workers, prepare_in_worker
-from newscrawl.jsonl import JsonlWriter
+from newscrawl.delivery import Delivery, new_run_id, process_alive, story_key
 from newscrawl.inputs import InputRecord, Problem, iter_records
-from newscrawl.store import MemoryIndex, open_stores
+from newscrawl.jsonl import JsonlWriter
+from newscrawl.store import Stores, memory_stores, open_stores
+from newscrawl.store.base import StoreError
 
 FOUND_FIELDS = ("title", "provider", "published")
+CHUNK = 64  # records claimed, checked for near-duplicates and written together
+DEFAULT_RETENTION_DAYS = 365.0
+
+
+class CleanUsageError(ValueError):
+    """The command as given cannot run (an output that is also an input...): exit 2."""
 
 
 @dataclass
@@ -36,6 +53,7 @@ class CleanReport:
     stripped: Counter = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
     skipped: int = 0  # records or files that could not be read
+    recovered: str | None = None  # what the run found of an interrupted one
 
     @property
     def exit_status(self) -> int:
@@ -45,9 +63,9 @@ class CleanReport:
 
 def document_from_record(record: dict[str, Any]) -> Document:
     """A record's text, or its extracted page when it only has HTML."""
-    ident = record.get("id")
+    ident = record.get("story_id") or record.get("id")
     fields = dict(
-        id=str(ident) if ident is not None else None,
+        id=str(ident) if ident not in (None, "") else None,
         url=record.get("url") if isinstance(record.get("url"), str) else None,
         title=record.get("title") if isinstance(record.get("title"), str) else None,
         html=record.get("html") if isinstance(record.get("html"), str) else None,
@@ -94,6 +112,98 @@ def _document_of(item: InputRecord) -> Document:
     return document_from_record(item.record)
 
 
+def check_paths(inputs: list[str], output: Path, rejects: Path) -> None:
+    """``CleanUsageError`` when an output would be read as an input (the run would read what it
+    writes) or both outputs are one file."""
+    targets = {"--output": output.resolve(), "--rejects": rejects.resolve()}
+    if targets["--output"] == targets["--rejects"]:
+        raise CleanUsageError(f"--output and --rejects are the same file: {output}")
+    for item in inputs:
+        source = Path(item).resolve()
+        for option, target in targets.items():
+            if target == source:
+                raise CleanUsageError(f"{option} {target} is also an input; write it elsewhere")
+            if source.is_dir() and source in target.parents:
+                raise CleanUsageError(f"{option} {target} is inside the input directory {source}, which the next "
+                                      "run would read as input; write it elsewhere")
+
+
+class StagedFile:
+    """A JSONL output written under a temporary name beside its target, renamed over it by ``commit``.
+
+    A target that exists and is not a regular file (``/dev/stdout``, a pipe, a device) is written
+    to directly: it cannot be replaced, and a stream has nothing to roll back.
+    """
+
+    def __init__(self, target: Path, run: str):
+        self.target = target
+        self.direct = target.exists() and not target.is_file()
+        self.tmp = target if self.direct else target.with_name(f".{target.name}.{run}.{os.getpid()}.tmp")
+        self.writer = JsonlWriter(self.tmp)
+        if not self.direct:
+            self._remove_stale()
+
+    def _remove_stale(self) -> None:
+        """Temporary files of earlier runs of this output whose process is gone (killed mid-run)."""
+        prefix = f".{self.target.name}."
+        try:
+            names = os.listdir(self.target.parent)
+        except OSError:
+            return
+        for name in names:
+            if not (name.startswith(prefix) and name.endswith(".tmp")):
+                continue
+            pid = name[:-len(".tmp")].rsplit(".", 1)[-1]
+            if pid.isdigit() and not process_alive(int(pid)):
+                (self.target.parent / name).unlink(missing_ok=True)
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.writer.write(record)
+
+    def commit(self) -> None:
+        if self.direct:
+            self.writer.close()
+            return
+        if self.writer.count == 0:  # an empty output is still an output: the file says "nothing"
+            self.tmp.parent.mkdir(parents=True, exist_ok=True)
+            self.tmp.touch()
+        self.writer.close()
+        os.replace(self.tmp, self.target)
+        _sync_dir(self.target.parent)
+
+    def abandon(self) -> None:
+        try:
+            self.writer.close()
+        except OSError:
+            pass
+        if not self.direct:
+            self.tmp.unlink(missing_ok=True)
+
+
+def _sync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def open_state(state: Path, spider: str | None) -> tuple[Stores, Path]:
+    """The store ``--state`` names: a ``.sqlite3`` file, or a directory and ``--spider`` (a crawl's
+    store: ``--state data/state --spider menafn``); and where its identity is recorded."""
+    if state.suffix == ".sqlite3" or state.is_file():
+        from newscrawl.store import open_sqlite_file
+
+        return open_sqlite_file(state, scheme=DEFAULT_SCHEME), state.with_name(f"{state.stem}.identity.json")
+    name = spider or "clean"
+    return open_stores(name, state_dir=state, scheme=DEFAULT_SCHEME), state / f"{name}.identity.json"
+
+
 def run_clean(
     inputs: list[str],
     output: Path,
@@ -102,14 +212,19 @@ def run_clean(
     extra_rules: dict | None = None,
     stderr: TextIO = sys.stderr,
     jobs: int | None = None,
+    spider: str | None = None,
+    retention_days: float = DEFAULT_RETENTION_DAYS,
 ) -> CleanReport:
     """Clean ``inputs`` into ``output`` and ``rejects``.
 
     ``jobs`` worker processes run the steps that read only the record (extraction,
     shells, boilerplate, passages, the near-duplicate fingerprint); this process reads,
-    decides near-duplicates in input order and writes. ``None``: one per core;
-    0: everything in this process.
+    claims, decides near-duplicates in input order and writes. ``None``: one per core;
+    0: everything in this process. ``state_dir`` (a directory, with ``spider``, or a
+    ``.sqlite3`` file) is the store to dedup against and extend.
     """
+    output, rejects = Path(output), Path(rejects)
+    check_paths(inputs, output, rejects)
     report = CleanReport()
 
     def on_problem(problem: Problem) -> None:
@@ -119,43 +234,101 @@ def run_clean(
         print(f"clean: {problem}", file=stderr)
 
     jobs = default_workers() if jobs is None else jobs
-    stores = open_stores("clean", state_dir=state_dir, redis_url=None, scheme=DEFAULT_SCHEME) if state_dir else None
-    index = stores.index if stores else MemoryIndex(DEFAULT_SCHEME)
-    chain = CleaningChain(default_steps(rules_from_settings(extra_rules), near_duplicates=NearDuplicateFilter(index)))
-    pool = CleaningWorkers(jobs, chain.steps[:-1], index.scheme) if jobs > 0 else None
-    progress = Progress(stderr)
+    if state_dir is not None:
+        stores, identity = open_state(Path(state_dir), spider)
+    else:
+        stores, identity = memory_stores(DEFAULT_SCHEME), None
+    run = new_run_id()
+    delivery = Delivery(stores, run, kind="clean", spider=spider or "clean", identity_record=identity,
+                        retention_days=retention_days)
+    pool = None
+    kept_out = rejects_out = None
     try:
-        with JsonlWriter(output) as kept_out, JsonlWriter(rejects) as rejects_out:
-            records = iter_records(inputs, on_problem)
-            prepared = (pool.map_ordered(prepare_record, records) if pool else
-                        ((item, *attempt(_document_of, item)) for item in records))
-            for item, ok, doc_or_error in prepared:
-                report.read += 1
-                _clean_one(item, ok, doc_or_error, chain, kept_out, rejects_out, report, on_problem)
-                progress.tick(report)
+        recovery = delivery.start(feeds=[str(output.resolve())], rejects=str(rejects.resolve()), handled_reasons=None)
+        if recovery.done or recovery.refetch:
+            report.recovered = recovery.describe()
+            print(f"clean: {report.recovered}", file=stderr)
+        chain = CleaningChain(default_steps(rules_from_settings(extra_rules)))
+        near = NearDuplicateFilter(stores.index)
+        pool = CleaningWorkers(jobs, chain.steps, stores.index.scheme) if jobs > 0 else None
+        kept_out, rejects_out = StagedFile(output, run), StagedFile(rejects, run)
+        progress = Progress(stderr)
+        records = iter_records(inputs, on_problem)
+        prepared = (pool.map_ordered(prepare_record, records) if pool else
+                    ((item, *attempt(_document_of, item)) for item in records))
+        for chunk in _chunks(prepared, CHUNK):
+            _clean_chunk(chunk, chain, near, delivery, kept_out, rejects_out, report, on_problem)
+            progress.tick(report)
+        kept_out.commit()
+        rejects_out.commit()
+        delivery.done(sorted(delivery.claimed))
+        delivery.finish()
         if pool and pool.broken:
             print(f"clean: cleaning worker processes stopped ({pool.broken}); their records were cleaned "
                   "again by the other workers or in this process", file=stderr)
+    except BaseException:
+        for staged in (kept_out, rejects_out):
+            if staged is not None:
+                staged.abandon()
+        if delivery.claimed:  # nothing of this run was delivered
+            try:
+                delivery.release(sorted(delivery.claimed))
+            except StoreError:
+                pass  # left pending: the next run settles them
+        raise
     finally:
         if pool:
             pool.close()
-        if stores:
-            stores.close()
+        stores.close()
     return report
 
 
-def _clean_one(item: InputRecord, ok: bool, doc_or_error: Document | str, chain: CleaningChain,
-               kept_out: JsonlWriter, rejects_out: JsonlWriter, report: CleanReport, on_problem) -> None:
-    record = item.record
-    ok, outcome = attempt(chain.clean, doc_or_error) if ok else (False, doc_or_error)
-    if not ok:  # one bad record must not end the run: outcome is what went wrong
-        on_problem(Problem(item.path, item.line, f"cannot clean this record ({outcome}); written to rejects"))
-        rejects_out.write({**record, "reason": "error", "detail": outcome})
-        report.rejected["error"] += 1
-        return
-    report.stripped.update(outcome.doc.removed)
-    if outcome.kept:
-        out = dict(record)
+def _chunks(items: Iterator, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _record_key(item: InputRecord, doc: Document) -> str | None:
+    """The record's identity: its id or URL, else its cleaned words (none for an empty body)."""
+    return story_key(item.record) or (content_key(doc.paragraphs) if doc.paragraphs else None)
+
+
+def _clean_chunk(chunk: list, chain: CleaningChain, near: NearDuplicateFilter, delivery: Delivery,
+                 kept_out: StagedFile, rejects_out: StagedFile, report: CleanReport, on_problem) -> None:
+    """Clean, claim, check for near-duplicates and write one chunk of records, in input order."""
+    outcomes: list[tuple[InputRecord, Outcome | str]] = []
+    for item, ok, doc_or_error in chunk:
+        report.read += 1
+        ok, outcome = attempt(chain.clean, doc_or_error) if ok else (False, doc_or_error)
+        outcomes.append((item, outcome if ok else f"cannot clean this record ({outcome})"))
+    keys = [_record_key(item, o.doc) if isinstance(o, Outcome) else story_key(item.record) for item, o in outcomes]
+    claimable = [k for k in keys if k is not None]
+    claimed = iter(delivery.claim(claimable))
+    mine = [next(claimed) if k is not None else True for k in keys]
+    fresh = [o.doc for (item, o), ok in zip(outcomes, mine) if ok and isinstance(o, Outcome) and o.kept]
+    verdicts = iter(near.decide(fresh)) if fresh else iter(())
+    for (item, outcome), key, ok in zip(outcomes, keys, mine):
+        if isinstance(outcome, str):  # one bad record must not end the run: outcome says what went wrong
+            on_problem(Problem(item.path, item.line, f"{outcome}; written to rejects"))
+            _reject(item.record, rejects_out, report, Rejection("error", detail=outcome))
+            continue
+        report.stripped.update(outcome.doc.removed)
+        if not ok:
+            _reject(item.record, rejects_out, report,
+                    Rejection("duplicate", detail="a record with this id, URL or text was handled already",
+                              duplicate_of=key))
+            continue
+        rejection = outcome.rejection if not outcome.kept else next(verdicts)
+        if rejection is not None:
+            _reject(item.record, rejects_out, report, rejection)
+            continue
+        out = dict(item.record)
         out["body"] = outcome.doc.body
         for name in FOUND_FIELDS:
             value = getattr(outcome.doc, name)
@@ -163,7 +336,9 @@ def _clean_one(item: InputRecord, ok: bool, doc_or_error: Document | str, chain:
                 out[name] = value
         kept_out.write(out)
         report.kept += 1
-    else:
-        rej = outcome.rejection
-        rejects_out.write({**record, "reason": rej.reason, "detail": rej.detail, "duplicate_of": rej.duplicate_of})
-        report.rejected[rej.reason] += 1
+
+
+def _reject(record: dict[str, Any], rejects_out: StagedFile, report: CleanReport, rejection: Rejection) -> None:
+    rejects_out.write({**record, "reason": rejection.reason, "detail": rejection.detail,
+                       "duplicate_of": rejection.duplicate_of})
+    report.rejected[rejection.reason] += 1

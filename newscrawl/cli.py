@@ -1,7 +1,9 @@
-"""The ``newscrawl`` command: ``clean`` files, inspect ``state``, run the ``demo``.
+"""The ``newscrawl`` command: ``clean`` files, inspect and maintain ``state``, run the ``demo``.
 
 Crawling itself is ``scrapy crawl <spider>``; this command covers what happens
-around it.
+around it. It reads the project's settings (``scrapy.cfg`` / ``newscrawl.settings``,
+``NEWSCRAWL_*`` from the environment) as the crawl does, so ``newscrawl state``
+looks at the store the crawl uses, with the crawl's retention.
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ import os
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-
-from newscrawl.paths import data_dir
 
 
 def _non_negative(value: str) -> int:
@@ -26,13 +26,23 @@ def _non_negative(value: str) -> int:
     return n
 
 
+def project_settings():
+    """The crawl's settings: the project's, then ``NEWSCRAWL_*`` environment variables."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newscrawl.settings")
+    from scrapy.utils.project import get_project_settings
+
+    return get_project_settings()
+
+
 def _cmd_clean(args: argparse.Namespace) -> int:
     from newscrawl.clean_files import run_clean
 
+    settings = project_settings()
     extra_rules = json.loads(Path(args.rules).read_text(encoding="utf-8")) if args.rules else None
     report = run_clean(args.inputs, Path(args.output), Path(args.rejects),
                        state_dir=Path(args.state) if args.state else None, extra_rules=extra_rules,
-                       jobs=args.jobs)
+                       jobs=args.jobs, spider=args.spider,
+                       retention_days=settings.getfloat("NEWSCRAWL_STATE_RETENTION_DAYS"))
     rejected = ", ".join(f"{k}={v}" for k, v in sorted(report.rejected.items())) or "none"
     print(f"clean: {report.read} records read, {report.kept} kept -> {args.output}, "
           f"rejected {rejected} -> {args.rejects}", file=sys.stderr)
@@ -41,35 +51,104 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     return report.exit_status
 
 
-def _open_state(args: argparse.Namespace):
-    from newscrawl.cleaning.neardup import DEFAULT_SCHEME
-    from newscrawl.store import open_stores
+def _open_state(args: argparse.Namespace, settings, rebuild_index: bool = False):
+    from newscrawl.ledger import open_stores_from_settings
 
-    redis_url = args.redis_url or os.environ.get("NEWSCRAWL_REDIS_URL")
-    state_dir = Path(args.state_dir) if args.state_dir else data_dir() / "state"
-    # reset must work when the stored index was built with another scheme: that is its use.
-    return open_stores(args.spider, state_dir=state_dir, redis_url=redis_url, scheme=DEFAULT_SCHEME,
-                       rebuild_index=args.action == "reset" and args.yes)
+    if args.state_dir:
+        settings.set("NEWSCRAWL_STATE_DIR", args.state_dir, priority="cmdline")
+    if args.redis_url:
+        settings.set("NEWSCRAWL_REDIS_URL", args.redis_url, priority="cmdline")
+    return open_stores_from_settings(settings, args.spider, rebuild_index=rebuild_index)
+
+
+def _lock(stores, action: str) -> None:
+    """A command that writes the store takes it as a run does: never beside a running crawl."""
+    stores.lock({"run": f"newscrawl state {action}", "pid": os.getpid()})
 
 
 def _cmd_state(args: argparse.Namespace) -> int:
-    stores = _open_state(args)
+    from newscrawl.delivery import expire
+    from newscrawl.ledger import identity_record_path
+
+    settings = project_settings()
+    # reset must work when the stored index was built with another scheme: that is its use.
+    stores = _open_state(args, settings, rebuild_index=args.action == "reset" and args.yes)
     try:
         if args.action == "prune":
-            before = args.before or (datetime.now(timezone.utc) - timedelta(days=args.window_days)).strftime("%Y-%m-%dT%H:%M:%S")
-            removed_index = stores.index.expire(before)
-            removed_seen = stores.seen.prune(before)
-            print(f"pruned entries published before {before}: index {removed_index}, seen {removed_seen}")
-        elif args.action == "reset":
+            return _prune(args, settings, stores, expire)
+        if args.action == "reset":
             if not args.yes:
-                print("state reset forgets every story and the near-duplicate index; add --yes to confirm", file=sys.stderr)
+                print("state reset forgets every story and the near-duplicate index (the next run exports "
+                      "everything again); add --yes to confirm", file=sys.stderr)
                 return 2
+            _lock(stores, "reset")
             stores.reset()
+            _remember(settings, args.spider, stores, identity_record_path)
             print(f"state of {args.spider!r} reset")
-        print(json.dumps(stores.describe(), indent=2, default=str))
+        elif args.action == "adopt":
+            _lock(stores, "adopt")
+            counts = _adopt(settings, args.spider, stores)
+            _remember(settings, args.spider, stores, identity_record_path)
+            print(f"adopted {stores.identity.location} ({stores.identity.describe()}) for {args.spider!r}: "
+                  f"{counts['stories']} stories from {counts['feeds']} feeds marked delivered "
+                  f"({counts['indexed']} in the near-duplicate index), {counts['closed_by_rejects']} closed by "
+                  "rejects")
+        described = stores.describe()
+        described["retention_days"] = settings.getfloat("NEWSCRAWL_STATE_RETENTION_DAYS")
+        described["pending_by_run"] = {run or "(before run ids)": len(keys)
+                                       for run, keys in stores.seen.pending().items()}
+        print(json.dumps(described, indent=2, default=str))
     finally:
         stores.close()
     return 0
+
+
+def _prune(args, settings, stores, expire) -> int:
+    days = settings.getfloat("NEWSCRAWL_STATE_RETENTION_DAYS") if args.days is None else args.days
+    if days <= 0:
+        print("newscrawl state prune: the retention must be a positive number of days", file=sys.stderr)
+        return 2
+    before = (datetime.now(timezone.utc) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
+    if not args.yes:
+        counts = expire(stores, days, dry_run=True)
+        print(f"would forget what was handled before {before} ({days:g} days, NEWSCRAWL_STATE_RETENTION_DAYS): "
+              f"{counts['index_expired']} near-duplicate index entries, {counts['handled_expired']} handled "
+              "stories; add --yes to do it")
+        return 0
+    _lock(stores, "prune")
+    counts = expire(stores, days)
+    print(f"forgot what was handled before {before} ({days:g} days): {counts['index_expired']} index entries, "
+          f"{counts['handled_expired']} handled stories")
+    return 0
+
+
+def _remember(settings, spider: str, stores, identity_record_path) -> None:
+    from newscrawl.delivery import IdentityRecord
+
+    IdentityRecord(identity_record_path(settings, spider)).save(stores.identity)
+
+
+def _adopt(settings, spider: str, stores) -> dict[str, int]:
+    """Rebuild the handled stories and the index from this data directory's feeds and rejects."""
+    from newscrawl.delivery import rebuild
+    from newscrawl.paths import data_dir
+
+    runs_dir = Path(settings.get("NEWSCRAWL_RUNS_DIR") or data_dir() / "runs") / spider
+    feeds: set[Path] = set()
+    rejects: set[Path] = set()
+    for summary in sorted(runs_dir.glob("*.json")) if runs_dir.is_dir() else ():
+        try:
+            info = json.loads(summary.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        feeds.update(Path(f) for f in info.get("feeds") or () if isinstance(f, str) and "://" not in f)
+        if isinstance(info.get("rejects"), str):
+            rejects.add(Path(info["rejects"]))
+    for kind, found in (("feeds", feeds), ("rejects", rejects)):  # runs older than their summaries' lists
+        folder = data_dir() / kind / spider
+        if folder.is_dir():
+            found.update(folder / name for name in os.listdir(folder) if name.endswith(".jsonl"))
+    return rebuild(stores, [p for p in feeds if p.is_file()], [p for p in rejects if p.is_file()])
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -84,22 +163,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     clean = sub.add_parser("clean", help="clean JSONL records or raw page captures with the crawl's cleaning chain")
     clean.add_argument("inputs", nargs="+", metavar="INPUT", help="JSONL files, text captures or directories of them")
-    clean.add_argument("--output", "-o", required=True, help="kept records (JSONL)")
-    clean.add_argument("--rejects", "-r", required=True, help="rejected records with their reason (JSONL)")
-    clean.add_argument("--state", metavar="DIR", help="near-duplicate index to dedup against and extend")
+    clean.add_argument("--output", "-o", required=True, help="kept records (JSONL; replaced at the end of the run)")
+    clean.add_argument("--rejects", "-r", required=True,
+                       help="rejected records with their reason (JSONL; replaced at the end of the run)")
+    clean.add_argument("--state", metavar="DIR|FILE",
+                       help="store to dedup against and extend: a state directory (with --spider) or a .sqlite3 file")
+    clean.add_argument("--spider", metavar="NAME",
+                       help="with --state DIR: whose store (a crawl's, e.g. menafn; default: clean)")
     clean.add_argument("--rules", metavar="FILE", help="JSON file of extra cleaning rules")
     clean.add_argument("--jobs", "-j", type=_non_negative, metavar="N",
                        help="worker processes for the cleaning steps (default: one per core; 0: none)")
     clean.set_defaults(func=_cmd_clean)
 
-    state = sub.add_parser("state", help="show, prune or reset what outlives a crawl")
-    state.add_argument("action", nargs="?", choices=["show", "prune", "reset"], default="show")
+    state = sub.add_parser("state", help="show, prune, reset or adopt what outlives a crawl")
+    state.add_argument("action", nargs="?", choices=["show", "prune", "reset", "adopt"], default="show",
+                       help="show (default); prune: forget what is past retention; reset: forget everything; "
+                            "adopt: take a store that lost its data, rebuilt from this data directory's feeds")
     state.add_argument("--spider", default="menafn")
-    state.add_argument("--state-dir", help="embedded store directory (default: <data>/state)")
-    state.add_argument("--redis-url", help="shared store (default: $NEWSCRAWL_REDIS_URL)")
-    state.add_argument("--before", help="prune: entries published before this ISO date")
-    state.add_argument("--window-days", type=int, default=30, help="prune: keep this many days (default 30)")
-    state.add_argument("--yes", action="store_true", help="reset: confirm")
+    state.add_argument("--state-dir", help="embedded store directory (default: NEWSCRAWL_STATE_DIR, <data>/state)")
+    state.add_argument("--redis-url", help="shared store (default: NEWSCRAWL_REDIS_URL)")
+    state.add_argument("--days", type=float,
+                       help="prune: retention in days (default: NEWSCRAWL_STATE_RETENTION_DAYS, as the crawl)")
+    state.add_argument("--yes", action="store_true", help="prune, reset: do it (without: say what would happen)")
     state.set_defaults(func=_cmd_state)
 
     demo = sub.add_parser("demo", help="crawl the bundled sample site on loopback and summarise")

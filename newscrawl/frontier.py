@@ -21,12 +21,14 @@ import uuid
 
 from redis.exceptions import RedisError
 from scrapy import signals
+from scrapy.core.scheduler import BaseScheduler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
-from newscrawl.commands.crawl import FAILURE_KEY
+from newscrawl.delivery import process_alive
+from newscrawl.outcome import fail
 from newscrawl.store import mask_url
 
 
@@ -98,6 +100,29 @@ class RedisIdleWait:
             raise DontCloseSpider("waiting for the shared frontier")
 
 
+class UnreachableFrontier(BaseScheduler):
+    """The scheduler of a run whose Redis did not answer: it holds no request, and says why in one
+    line. (The ledger cannot open its store in that Redis either, and closes the spider before any
+    request; raising from ``open`` instead would make Scrapy log a traceback while closing.)"""
+
+    def __init__(self, crawler, exc: Exception):
+        self.crawler = crawler
+        where = crawler.settings.get("NEWSCRAWL_REDIS_URL_MASKED")
+        self.message = f"cannot use redis at {where}: {type(exc).__name__}: {mask_url(str(exc))}"
+
+    def open(self, spider):
+        fail(self.crawler, self.message)
+
+    def has_pending_requests(self) -> bool:
+        return False
+
+    def enqueue_request(self, request) -> bool:
+        return False
+
+    def next_request(self):
+        return None
+
+
 class RedisScheduler(Scheduler):
     """scrapy-redis's scheduler that stops the run cleanly when Redis goes away.
 
@@ -112,7 +137,10 @@ class RedisScheduler(Scheduler):
 
     @classmethod
     def from_crawler(cls, crawler):
-        instance = super().from_crawler(crawler)
+        try:
+            instance = super().from_crawler(crawler)  # scrapy-redis pings the server here
+        except RedisError as exc:
+            return UnreachableFrontier(crawler, exc)
         instance.crawler = crawler
         instance.heartbeat_ttl = crawler.settings.getint("NEWSCRAWL_REDIS_HEARTBEAT_TTL", cls.heartbeat_ttl)
         return instance
@@ -126,16 +154,31 @@ class RedisScheduler(Scheduler):
         return f"newscrawl:{self.spider.name}:workers:*"
 
     def open(self, spider):
-        super().open(spider)
-        self.worker_key = f"newscrawl:{spider.name}:workers:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        alive = [k for k in self.server.scan_iter(match=self._workers_pattern(), count=100)]
-        if not alive:
-            self.df.clear()
-            if self.stats is not None:
-                self.stats.set_value("newscrawl/redis/fresh_crawl", True)
+        try:
+            super().open(spider)
+            self.worker_key = (f"newscrawl:{spider.name}:workers:{socket.gethostname()}:{os.getpid()}:"
+                               f"{uuid.uuid4().hex[:8]}")
+            alive = [k for k in self.server.scan_iter(match=self._workers_pattern(), count=100)
+                     if self._may_be_alive(k.decode("utf-8", "replace"))]
+            if not alive:
+                self.df.clear()
+                if self.stats is not None:
+                    self.stats.set_value("newscrawl/redis/fresh_crawl", True)
+        except RedisError as exc:  # before the first request: one line; the ledger closes the spider
+            where = self.crawler.settings.get("NEWSCRAWL_REDIS_URL_MASKED") if self.crawler else "redis"
+            fail(self.crawler, f"cannot use redis at {where}: {type(exc).__name__}: {mask_url(str(exc))}")
+            return
         self._beat()
         self._heartbeat = task.LoopingCall(self._beat)
         self._heartbeat.start(self.heartbeat_ttl / 3, now=False)
+
+    @staticmethod
+    def _may_be_alive(worker_key: str) -> bool:
+        """A worker key names its host and process: one of this host whose process is gone is dead,
+        whatever its heartbeat says (a killed worker's key outlives it by up to its time to live)."""
+        parts = worker_key.split(":")
+        host, pid = (parts[-3], parts[-2]) if len(parts) >= 3 else ("", "")
+        return host != socket.gethostname() or not pid.isdigit() or process_alive(int(pid))
 
     def _beat(self) -> None:
         try:
@@ -156,13 +199,10 @@ class RedisScheduler(Scheduler):
     def _lost(self, exc: Exception) -> None:
         if self.stats is not None:
             self.stats.inc_value("newscrawl/redis/errors")
-            if self.stats.get_value(FAILURE_KEY):
-                return
-            where = self.crawler.settings.get("NEWSCRAWL_REDIS_URL_MASKED") if self.crawler else "redis"
-            self.stats.set_value(FAILURE_KEY, f"lost the shared frontier at {where}: {type(exc).__name__}: "
-                                              f"{mask_url(str(exc))}; stopped (unwritten stories are fetched next run)")
-        if self.crawler is not None and self.crawler.engine is not None and self.spider is not None:
-            self.crawler.engine.close_spider(self.spider, "redis_unavailable")
+        if self.crawler is not None:
+            where = self.crawler.settings.get("NEWSCRAWL_REDIS_URL_MASKED")
+            fail(self.crawler, f"lost the shared frontier at {where}: {type(exc).__name__}: {mask_url(str(exc))}; "
+                               "stopped (unwritten stories are fetched next run)", close_reason="redis_unavailable")
 
     def enqueue_request(self, request):
         try:

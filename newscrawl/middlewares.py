@@ -29,12 +29,12 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.utils.asyncio import sleep
-from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet import error as tx_error
 
-from newscrawl.commands.crawl import FAILURE_KEY
+from newscrawl.outcome import fail
 from newscrawl.safety import address_refusal, host_of, ip_literal, url_refusal
 
 logger = logging.getLogger(__name__)
@@ -262,12 +262,7 @@ class BlockedHostBreaker:
         message = (f"{name}: {host} answered {n} requests in a row with {codes} (last {status}); "
                    f"stopped instead of hammering it (NEWSCRAWL_BLOCKED_STREAK={self.limit})")
         self.stats.inc_value("newscrawl/blocked_host/stopped")
-        if not self.stats.get_value(FAILURE_KEY):
-            self.stats.set_value(FAILURE_KEY, message)
-        logger.error(message)
-        engine = self.crawler.engine
-        if engine is not None and engine.spider is not None:
-            deferred_from_coro(engine.close_spider_async(reason="blocked_host"))
+        fail(self.crawler, message, close_reason="blocked_host")
 
 
 # --- Responses that lie about themselves -------------------------------------------------

@@ -17,33 +17,21 @@ from collections import Counter, deque
 from typing import Any
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import NotConfigured
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 from scrapy.utils.reactor import is_asyncio_reactor_installed
 
 from newscrawl.cleaning.boilerplate import BoilerplateStripper
-from newscrawl.cleaning.document import Document, Rejection, Step, split_paragraphs
-from newscrawl.cleaning.neardup import FINGERPRINT_KEY, NearDuplicateFilter
+from newscrawl.cleaning.document import Document, Step, split_paragraphs
+from newscrawl.cleaning.neardup import DEFAULT_SCHEME, FINGERPRINT_KEY, NearDuplicateFilter
 from newscrawl.cleaning.passages import RepeatedPassageFilter
 from newscrawl.cleaning.rules import rules_from_settings
 from newscrawl.cleaning.shells import EmptyBodyFilter, ShellFilter
 from newscrawl.cleaning.workers import CleaningWorkers, WorkerLost, prepare_in_worker, run_step
-from newscrawl.state import stores_for
+from newscrawl.ledger import Ledger, Rejected
 
 logger = logging.getLogger(__name__)
-
-
-class Rejected(DropItem):
-    """A drop with a machine-readable reason, written to the rejects file."""
-
-    def __init__(self, rejection: Rejection, step: str):
-        message = f"{rejection.reason}: {rejection.detail}" if rejection.detail else rejection.reason
-        if rejection.duplicate_of:
-            message += f" (duplicate_of {rejection.duplicate_of})"
-        super().__init__(message, log_level="INFO")
-        self.rejection = rejection
-        self.step = step
 
 
 def document_from_item(adapter: ItemAdapter) -> Document:
@@ -136,11 +124,26 @@ class EmptyBodyPipeline(StepPipeline):
 
 
 class NearDuplicatePipeline(StepPipeline):
-    """Drops syndicated copies and near-duplicates of stories seen in this or earlier runs."""
+    """Drops syndicated copies and near-duplicates of stories seen in this or earlier runs.
+
+    The index is the ledger's store, open once the spider is: the step is built on first use.
+    """
 
     @classmethod
-    def build_step(cls, crawler) -> Step:
-        return NearDuplicateFilter(stores_for(crawler).index)
+    def build_step(cls, crawler) -> Step | None:
+        return None
+
+    @classmethod
+    def near_duplicates(cls, crawler) -> NearDuplicateFilter:
+        ledger = crawler.get_extension(Ledger)
+        if ledger is None:
+            raise NotConfigured("the near-duplicate step needs the ledger's store (newscrawl.ledger.Ledger)")
+        return NearDuplicateFilter(ledger.index)
+
+    def process_item(self, item: Any, spider=None) -> Any:
+        if self.step is None:
+            self.step = self.near_duplicates(self.crawler)
+        return super().process_item(item, spider)
 
 
 class CleaningWorkersPipeline:
@@ -164,12 +167,13 @@ class CleaningWorkersPipeline:
     and counted (``newscrawl/cleaning_workers/fallback``).
     """
 
-    def __init__(self, crawler, workers: int, steps: list[Step], near_duplicates: NearDuplicateFilter | None):
+    def __init__(self, crawler, workers: int, steps: list[Step], near_duplicates: bool):
         self.crawler = crawler
         self.stats = crawler.stats
         self.workers = workers
         self.steps = steps
-        self.near_duplicates = near_duplicates
+        self.decides_near_duplicates = near_duplicates
+        self.near_duplicates: NearDuplicateFilter | None = None  # built on first use: the store opens with the spider
         self.batch_size = max(1, crawler.settings.getint("NEWSCRAWL_CLEANING_BATCH", 16))
         self.batch_wait = crawler.settings.getfloat("NEWSCRAWL_CLEANING_BATCH_WAIT", 0.02)
         self.pool: CleaningWorkers | None = None
@@ -185,26 +189,26 @@ class CleaningWorkersPipeline:
         if not is_asyncio_reactor_installed():
             raise NotConfigured("cleaning workers need the asyncio reactor (TWISTED_REACTOR)")
         steps, near_duplicates = cls.steps_ahead(crawler)
-        if not steps and near_duplicates is None:
+        if not steps and not near_duplicates:
             raise NotConfigured("no cleaning step pipeline follows CleaningWorkersPipeline")
         return cls(crawler, workers, steps, near_duplicates)
 
     @classmethod
-    def steps_ahead(cls, crawler) -> tuple[list[Step], NearDuplicateFilter | None]:
-        """The steps of the step pipelines right after this one, and the near-duplicate step
-        when the near-duplicate pipeline is among them."""
+    def steps_ahead(cls, crawler) -> tuple[list[Step], bool]:
+        """The steps of the step pipelines right after this one, and whether the near-duplicate
+        pipeline is among them."""
         order = [load_object(path) for path in build_component_list(crawler.settings.getwithbase("ITEM_PIPELINES"))]
         steps: list[Step] = []
         for pipeline in order[order.index(cls) + 1:] if cls in order else []:
             if not (isinstance(pipeline, type) and issubclass(pipeline, StepPipeline)):
                 break
             if issubclass(pipeline, NearDuplicatePipeline):
-                return steps, pipeline.build_step(crawler)
+                return steps, True
             steps.append(pipeline.build_step(crawler))
-        return steps, None
+        return steps, False
 
     def open_spider(self, spider=None) -> None:
-        scheme = self.near_duplicates.scheme if self.near_duplicates is not None else None
+        scheme = DEFAULT_SCHEME if self.decides_near_duplicates else None
         self.pool = CleaningWorkers(self.workers, self.steps, scheme)
         loop = asyncio.get_running_loop()
         for worker in self.pool.workers:
@@ -281,12 +285,14 @@ class CleaningWorkersPipeline:
         """Take the near-duplicate verdicts of a batch's stories in one index call; the
         near-duplicate pipeline reports them. On a store error it is left to that pipeline,
         which meets the error item by item (each one an item error, none lost silently)."""
-        if self.near_duplicates is None:
+        if not self.decides_near_duplicates:
             return
         docs = [doc for ok, doc in results if ok and FINGERPRINT_KEY in doc.extra]
         if not docs:
             return
         try:
+            if self.near_duplicates is None:
+                self.near_duplicates = NearDuplicatePipeline.near_duplicates(self.crawler)
             verdicts = self.near_duplicates.decide(docs)
         except Exception as exc:
             logger.warning("near-duplicate check of a batch of %d failed (%s); each item is checked on its own",

@@ -60,8 +60,12 @@ MENAFN_RELATED_DEPTH = 1  # hops of story links followed from story pages
 MENAFN_ORIGIN_HOSTS = ["menafn.com"]  # absolute links to these hosts stay on a mirror's host
 
 # --- Feeds ----------------------------------------------------------------
+# %(time)s is the run's id (start time plus a random suffix, newscrawl.ledger.feed_uri_params):
+# the feed, rejects file and summary of one run share it, and two runs never do.
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = EXPORT_FIELDS
+FEED_URI_PARAMS = "newscrawl.ledger.feed_uri_params"
+FEED_STORE_EMPTY = False  # a run with nothing new leaves no empty feed file
 FEEDS = {
     str(data_dir() / "feeds" / "%(name)s" / "%(time)s.jsonl"): {
         "format": "jsonlines",
@@ -69,10 +73,9 @@ FEEDS = {
         "fields": EXPORT_FIELDS,
     },
 }
-# Rejected items (with reason and what matched) go here; see extensions.
+# Rejected items (with reason and what matched) go here; see newscrawl/ledger.py.
 NEWSCRAWL_REJECTS_URI = str(data_dir() / "rejects" / "%(name)s" / "%(time)s.jsonl")
 
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
 
@@ -84,13 +87,13 @@ FEED_STORAGES = {
 
 # --- Cleaning pipelines, in order --------------------------------------------
 ITEM_PIPELINES = {
+    "newscrawl.ledger.LedgerPipeline": 10,  # claims the story first: a story another run delivers goes no further
     "newscrawl.pipelines.CleaningWorkersPipeline": 50,
     "newscrawl.pipelines.ShellPipeline": 100,
     "newscrawl.pipelines.BoilerplatePipeline": 200,
     "newscrawl.pipelines.RepeatedPassagePipeline": 300,
     "newscrawl.pipelines.EmptyBodyPipeline": 400,
     "newscrawl.pipelines.NearDuplicatePipeline": 500,
-    "newscrawl.state.LedgerPipeline": 900,
 }
 # Processes that run the cleaning steps beside the crawl (0: in the crawl's own process).
 # One keeps a 2-core machine's second core busy; the crawl itself uses one.
@@ -108,8 +111,7 @@ NEWSCRAWL_GC_FREEZE = True
 NEWSCRAWL_GC_THRESHOLD = 10_000
 EXTENSIONS = {
     "newscrawl.gc_tuning.GcTuning": 0,
-    "newscrawl.extensions.RejectsWriter": 500,
-    "newscrawl.state.StateLedger": 510,
+    "newscrawl.ledger.Ledger": 510,  # every story's state: claims, deliveries, rejects, recovery
     "newscrawl.extensions.RunSummary": 520,
     "newscrawl.frontier.RedisIdleWait": 530,  # only with NEWSCRAWL_REDIS_URL
 }
@@ -121,8 +123,11 @@ NEWSCRAWL_STATE_DIR = None  # default: <data dir>/state
 
 NEWSCRAWL_SKIP_HANDLED = True  # -a refresh=1 or -s NEWSCRAWL_SKIP_HANDLED=0 fetches everything again
 NEWSCRAWL_STATE_LOCK_TIMEOUT = 30.0  # seconds a write waits for another process holding the SQLite store
-NEWSCRAWL_STATE_WINDOW_DAYS = 30  # near-duplicate index entries older than this (publication time) expire
-NEWSCRAWL_SEEN_WINDOW_DAYS = 90  # handled stories older than this (time handled) are forgotten
+NEWSCRAWL_STATE_LOCK_WAIT = 0.0  # seconds a run waits for another run of the spider to release the embedded store
+# Handled stories and near-duplicate index entries are forgotten this long after they were handled
+# (not published): a syndicated copy a year after its original is still caught. See README for the cost.
+NEWSCRAWL_STATE_RETENTION_DAYS = 365
+NEWSCRAWL_STATE_CHECK_INTERVAL = 10.0  # seconds between checks that the store still has its data (and heartbeats)
 NEWSCRAWL_RUNS_DIR = None  # default: <data dir>/runs
 
 # --- Run health: the run exits non-zero when it looks broken ---------------------

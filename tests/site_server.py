@@ -12,11 +12,13 @@ says what a correct crawl exports. Serve it with ``serve(site)`` (a
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import random
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +26,7 @@ from pathlib import Path
 from scrapy import signals
 
 from newscrawl.demo_site.server import LoopbackSite, Page
+from newscrawl.feeds import DurableFileFeedStorage
 from newscrawl.demo_site.templates import LISTING_PATH, RSS_PATH, Story, render_site, shell_html
 
 REPO = Path(__file__).resolve().parents[1]
@@ -195,6 +198,79 @@ def run_crawl(start_urls: list[str], workdir: Path, *settings: str, spider: str 
     items = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] if out.exists() else []
     stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
     return CrawlResult(proc.returncode, proc.stderr, items, stats)
+
+
+def data_lines(data: Path, kind: str = "feeds", spider: str = "menafn") -> list[dict]:
+    """Every whole JSON line of a data directory's feeds (or rejects) of ``spider``, oldest run first."""
+    out = []
+    for path in sorted((data / kind / spider).glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass  # a torn last line of a killed run is not a story
+    return out
+
+
+def start_crawl(start_urls: list[str], data: Path, *settings: str, spider: str = "menafn",
+                args: tuple[str, ...] = (), env: dict[str, str] | None = None) -> subprocess.Popen:
+    """``scrapy crawl`` in the background, its data directory ``data``, its feeds the project's (no ``-O``)."""
+    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, *args]
+    if start_urls:
+        cmd += ["-a", "start_urls=" + ",".join(start_urls)]
+    for item in [*FAST, "LOG_LEVEL=WARNING", *settings]:
+        cmd += ["-s", item]
+    environ = {**os.environ, "NEWSCRAWL_DATA_DIR": str(data), "PYTHONPATH": str(REPO), **(env or {})}
+    return subprocess.Popen(cmd, cwd=REPO, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def finish(proc: subprocess.Popen, timeout: float = 180) -> tuple[int, str]:
+    """Wait for a ``start_crawl`` process: its exit status and stderr."""
+    stderr = proc.communicate(timeout=timeout)[1].decode("utf-8", "replace")
+    return proc.returncode, stderr
+
+
+def wait_for_lines(data: Path, n: int, proc: subprocess.Popen | None = None, timeout: float = 60) -> int:
+    """Wait until the data directory's feeds hold ``n`` lines (or ``proc`` ended); the lines there are."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and (proc is None or proc.poll() is None) and len(data_lines(data)) < n:
+        time.sleep(0.02)
+    return len(data_lines(data))
+
+
+def last_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+class FailingAfterFile:
+    """A raw file whose writes fail with ENOSPC (a full disk) after ``lines`` writes."""
+
+    def __init__(self, file, lines: int):
+        self._file = file
+        self.left = lines
+
+    def write(self, data) -> int:
+        if self.left <= 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.left -= 1
+        return self._file.write(data)
+
+    def __getattr__(self, name: str):
+        return getattr(self._file, name)
+
+
+class FillingFeedStorage(DurableFileFeedStorage):
+    """Test-only feed storage, ``filling:///path``: a local feed whose disk fills after
+    ``$NEWSCRAWL_TEST_FEED_LINES`` lines (register it with ``FEED_STORAGES={"filling": ...}``)."""
+
+    def __init__(self, uri, *, feed_options=None):
+        super().__init__("file://" + uri.split("://", 1)[1], feed_options=feed_options)
+
+    def open(self, spider):
+        file = super().open(spider)
+        file._file = FailingAfterFile(file._file, int(os.environ["NEWSCRAWL_TEST_FEED_LINES"]))
+        return file
 
 
 class StatsDump:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from newscrawl.cleaning.document import split_paragraphs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -115,3 +117,118 @@ def test_state_command_shows_prunes_and_resets(tmp_path):
     reset = state("reset", "--yes", *where)
     assert reset.returncode == 0, reset.stderr
     assert json.loads(reset.stdout.split("\n", 1)[1])["index"]["stories"] == 0
+
+
+# --- each record exactly once (issue 15) --------------------------------------------------------
+
+def records_file(path: Path, n: int, with_ids: bool = True) -> list[dict]:
+    """``n`` different real-text records: passages of the fixture articles, with ids or not."""
+    words = " ".join(article(name) for name in sorted(p.name for p in (FIXTURES / "articles").glob("*.txt"))).split()
+    size = 60
+    records = []
+    for i in range(n):
+        start = (i * 37) % max(1, len(words) - size)
+        body = f"Record {i} opens here. " + " ".join(words[start:start + size]) + f" Record {i} ends here."
+        records.append({"id": f"r{i}", "text": body} if with_ids else {"text": body})
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return records
+
+
+def test_running_the_same_command_twice_gives_the_same_files(tmp_path):
+    src, out, rej = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "rej.jsonl"
+    records_file(src, 30)
+    written = []
+    for _ in range(2):
+        proc = clean(str(src), "--output", str(out), "--rejects", str(rej), "--jobs", "0")
+        assert proc.returncode == 0, proc.stderr
+        written.append((out.read_bytes(), rej.read_bytes()))
+    assert written[0] == written[1]
+    assert len(read_jsonl(out)) + len(read_jsonl(rej)) == 30
+    assert rej.exists()  # written even when nothing was rejected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl", "rej.jsonl"]  # no leftovers
+
+
+def test_an_output_that_is_also_an_input_is_a_usage_error(tmp_path):
+    src = tmp_path / "in.jsonl"
+    records_file(src, 3)
+    before = src.read_bytes()
+    for args in (["--output", str(src), "--rejects", str(tmp_path / "r.jsonl")],
+                 ["--output", str(tmp_path / "o.jsonl"), "--rejects", str(src)]):
+        proc = clean(str(src), *args)
+        assert proc.returncode == 2 and "is also an input" in proc.stderr
+    inside = clean(str(tmp_path), "--output", str(tmp_path / "o.jsonl"), "--rejects", str(tmp_path / "r.jsonl"))
+    assert inside.returncode == 2 and "inside the input directory" in inside.stderr
+    assert src.read_bytes() == before and not (tmp_path / "o.jsonl").exists()
+
+
+def test_a_repeat_by_id_or_by_text_is_rejected_as_duplicate(tmp_path):
+    src = tmp_path / "in.jsonl"
+    moon, oil = article("moon-landers-space.txt"), article("oil-reuters.txt")
+    src.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"id": "moon", "text": moon}, {"id": "moon", "text": moon},  # the same record twice
+        {"text": oil}, {"text": oil},  # no id: the same words twice
+    ]), encoding="utf-8")
+    out, rej = tmp_path / "o.jsonl", tmp_path / "r.jsonl"
+    proc = clean(str(src), "--output", str(out), "--rejects", str(rej), "--jobs", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert [r.get("id") for r in read_jsonl(out)] == ["moon", None]
+    assert [r["reason"] for r in read_jsonl(rej)] == ["duplicate", "duplicate"]
+
+
+KILLABLE = r"""
+import sys, time
+from pathlib import Path
+import newscrawl.clean_files as cf
+real = cf._clean_chunk
+def slow(*args, **kw):  # a long input: each chunk takes a while, so the kill lands mid-run
+    real(*args, **kw)
+    print("chunk", flush=True)
+    time.sleep(0.05)
+cf._clean_chunk = slow
+cf.CHUNK = 8
+from newscrawl.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("with_ids", [True, False])
+def test_a_killed_run_then_the_same_command_gives_every_record_once(tmp_path, with_ids):
+    src, out, rej, state_dir = tmp_path / "in.jsonl", tmp_path / "o.jsonl", tmp_path / "r.jsonl", tmp_path / "state"
+    records = records_file(src, 120, with_ids=with_ids)
+    args = ["clean", str(src), "--output", str(out), "--rejects", str(rej), "--state", str(state_dir), "--jobs", "0"]
+    proc = subprocess.Popen([sys.executable, "-c", KILLABLE, *args], cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    for _ in range(4):  # some chunks claimed and indexed, then SIGKILL
+        assert proc.stdout.readline().strip() == "chunk"
+    proc.kill()
+    proc.wait(timeout=30)
+    assert not out.exists()  # nothing delivered by the killed run
+    again = clean(*args[1:])
+    assert again.returncode == 0, again.stderr
+    kept, rejected = read_jsonl(out), read_jsonl(rej)
+    assert len(kept) + len(rejected) == len(records)
+    assert not [r for r in rejected if r["reason"] == "duplicate"]  # never a duplicate of itself
+    assert "stories pending from interrupted runs: 0 were delivered" in again.stderr
+
+
+def test_state_of_a_crawl_dedups_records_against_the_crawls_index(tmp_path):
+    from newscrawl.cleaning.neardup import DEFAULT_SCHEME, fingerprint
+    from newscrawl.store import open_stores
+
+    state_dir = tmp_path / "state"
+    moon = article("moon-landers-space.txt")
+    with open_stores("menafn", state_dir=state_dir, scheme=DEFAULT_SCHEME) as stores:  # what a crawl indexed
+        stores.index.check_and_insert("1100000001", fingerprint(moon))
+        stores.seen.mark_done(["1100000001"])
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "copy", "text": light_edit(moon)}) + "\n"
+                   + json.dumps({"id": "1100000001", "text": moon}) + "\n", encoding="utf-8")
+    out, rej = tmp_path / "o.jsonl", tmp_path / "r.jsonl"
+    proc = clean(str(src), "-o", str(out), "-r", str(rej), "--state", str(state_dir), "--spider", "menafn", "-j", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert read_jsonl(out) == []
+    assert [(r["id"], r["reason"], r["duplicate_of"]) for r in read_jsonl(rej)] == [
+        ("copy", "near_duplicate", "1100000001"), ("1100000001", "duplicate", "1100000001")]
+    by_file = clean(str(src), "-o", str(tmp_path / "o2.jsonl"), "-r", str(tmp_path / "r2.jsonl"),
+                    "--state", str(state_dir / "menafn.sqlite3"), "-j", "0")
+    assert by_file.returncode == 0 and read_jsonl(tmp_path / "o2.jsonl") == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from newscrawl.extract import extract_article
 from newscrawl.items import EXTRACTION_SITE

@@ -8,29 +8,14 @@ directory (feeds, rejects, state) shared by the runs of a test, as a cron job wo
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
-import subprocess
-import sys
-import time
 from dataclasses import replace
-from pathlib import Path
 
 from newscrawl.demo_site.templates import Story
 from tests.redis_server import redis_server, redis_url  # noqa: F401
-from tests.site_server import FAST, MIXED_KINDS, REPO, build_site, run_crawl, serve
-
-
-def feed_lines(data: Path, kind: str = "feeds") -> list[dict]:
-    out = []
-    for path in sorted((data / kind / "menafn").glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                pass  # a torn last line of a killed run is not a story
-    return out
+from tests.site_server import MIXED_KINDS, build_site, run_crawl, serve, start_crawl, wait_for_lines
+from tests.site_server import data_lines as feed_lines
 
 
 def syndicated_copy(story: Story, new_id: int, provider: str, rng: random.Random) -> Story:
@@ -89,14 +74,6 @@ def test_three_scheduled_runs_export_only_new_stories_and_reject_copies(tmp_path
     assert last["dropped_by_reason"]["near_duplicate"] == len(copies)
 
 
-def _start_crawl(start_urls: list[str], data: Path, *settings: str) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "menafn", "-a", "start_urls=" + ",".join(start_urls)]
-    for item in [*FAST, "LOG_LEVEL=WARNING", *settings]:
-        cmd += ["-s", item]
-    env = {**os.environ, "NEWSCRAWL_DATA_DIR": str(data), "PYTHONPATH": str(REPO)}
-    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
 def test_runs_killed_at_random_points_lose_and_double_nothing(tmp_path):
     site = build_site(80, seed=11)
     data = tmp_path / "data"
@@ -106,11 +83,8 @@ def test_runs_killed_at_random_points_lose_and_double_nothing(tmp_path):
         # Slow the crawl down so that kills land mid-run, then SIGKILL it at random moments.
         exported_after_kill = []
         for _ in range(3):
-            proc = _start_crawl(starts, data, "DOWNLOAD_DELAY=0.02", "CONCURRENT_REQUESTS_PER_DOMAIN=2")
-            deadline = time.monotonic() + 60
-            target = rng.randint(5, 25)
-            while time.monotonic() < deadline and proc.poll() is None and len(feed_lines(data)) < target:
-                time.sleep(0.05)
+            proc = start_crawl(starts, data, "DOWNLOAD_DELAY=0.02", "CONCURRENT_REQUESTS_PER_DOMAIN=2")
+            wait_for_lines(data, rng.randint(5, 25), proc)
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)
             exported_after_kill.append(len(feed_lines(data)))
@@ -129,7 +103,7 @@ def test_two_workers_sharing_redis_export_every_story_exactly_once(tmp_path, red
         starts = [server.url(site.listing_path), server.url(site.rss_path)]
         shared = ["NEWSCRAWL_REDIS_URL=" + redis_url, "DOWNLOAD_DELAY=0.02", "CONCURRENT_REQUESTS=2",
                   "CONCURRENT_REQUESTS_PER_DOMAIN=2", "NEWSCRAWL_REDIS_MAX_IDLE=3"]
-        workers = [_start_crawl(starts, tmp_path / f"worker{i}", *shared) for i in (1, 2)]
+        workers = [start_crawl(starts, tmp_path / f"worker{i}", *shared) for i in (1, 2)]
         errors = [w.communicate(timeout=180)[1].decode("utf-8", "replace") for w in workers]
         story_requests = [h.path for h in server.hits if h.path in {s.path for s in site.stories}]
     assert [w.returncode for w in workers] == [0, 0], errors

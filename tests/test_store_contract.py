@@ -40,7 +40,7 @@ def stores(request, tmp_path):
 def test_check_and_insert_keeps_the_first_and_names_it_for_copies(stores):
     index, _ = stores
     for name in NAMES:
-        assert index.check_and_insert(name, fingerprint(text(name)), "2026-02-12T09:41:00") is None
+        assert index.check_and_insert(name, fingerprint(text(name))) is None
     assert len(index) == len(NAMES)
     match = index.check_and_insert("copy-of-oil", fingerprint(truncated("oil-reuters")))
     assert match is not None and match.key == "oil-reuters"
@@ -60,11 +60,11 @@ def test_a_batch_is_checked_in_order_against_the_index_and_itself(stores):
     index, _ = stores
     index.check_and_insert("oil", fingerprint(text("oil-reuters")))
     results = index.check_and_insert_many([
-        ("emirates", fingerprint(text("emirates-cnbc")), None),
-        ("copy-of-oil", fingerprint(truncated("oil-reuters")), None),  # of a story indexed before
-        ("copy-of-emirates", fingerprint(truncated("emirates-cnbc")), None),  # of one earlier in the batch
-        ("emirates", fingerprint(text("emirates-cnbc")), None),  # the same story again: not its own copy
-        ("plague", fingerprint(text("plague-express")), "2026-02-12T09:41:00"),
+        ("emirates", fingerprint(text("emirates-cnbc"))),
+        ("copy-of-oil", fingerprint(truncated("oil-reuters"))),  # of a story indexed before
+        ("copy-of-emirates", fingerprint(truncated("emirates-cnbc"))),  # of one earlier in the batch
+        ("emirates", fingerprint(text("emirates-cnbc"))),  # the same story again: not its own copy
+        ("plague", fingerprint(text("plague-express"))),
     ])
     assert [m.key if m else None for m in results] == [None, "oil", "emirates", None, None]
     assert sorted(k for k in ("oil", "emirates", "plague", "copy-of-oil", "copy-of-emirates") if k in index) == [
@@ -91,14 +91,16 @@ def test_remove_forgets_a_story(stores):
     assert index.check_and_insert("moon-again", fp) is None
 
 
-def test_expire_drops_stories_published_before_the_cutoff(stores):
+def test_expire_drops_stories_indexed_before_the_cutoff_whatever_they_say_of_their_date(stores):
     index, _ = stores
-    index.check_and_insert("old", fingerprint(text("oil-reuters")), "2026-01-10T23:30:00-02:00")  # 01:30 UTC on the 11th
-    index.check_and_insert("new", fingerprint(text("emirates-cnbc")), "2026-01-11T03:00:00+00:00")
-    index.check_and_insert("undated", fingerprint(text("plague-express")), None)  # indexed now
-    assert index.expire("2026-01-11T02:00:00Z") == 1
-    assert "old" not in index and "new" in index and "undated" in index
-    assert index.check_and_insert("old-copy", fingerprint(text("oil-reuters"))) is None  # no longer a duplicate
+    index.check_and_insert("oil", fingerprint(text("oil-reuters")))
+    index.check_and_insert("emirates", fingerprint(text("emirates-cnbc")))
+    past, future = "2000-01-01T00:00:00Z", "2999-01-01T00:00:00+02:00"
+    assert index.expire(past, dry_run=True) == 0 and index.expire(past) == 0 and len(index) == 2
+    assert index.expire(future, dry_run=True) == 2 and len(index) == 2  # counted, not removed
+    assert index.expire(future) == 2
+    assert "oil" not in index and "emirates" not in index
+    assert index.check_and_insert("oil-copy", fingerprint(text("oil-reuters"))) is None  # no longer a duplicate
     with pytest.raises(ValueError, match="not an ISO 8601 time"):
         index.expire("last tuesday")
 
@@ -126,28 +128,43 @@ def test_a_fingerprint_of_another_scheme_is_refused(stores):
     assert len(index) == 0
 
 
-def test_several_stories_are_marked_pending_at_once_and_done_ones_stay_done(stores):
+def test_a_claim_is_taken_once_in_order_and_a_done_story_only_by_a_refresh(stores):
     _, seen = stores
     seen.mark_done(["written"])
-    seen.mark_pending_many(["s1", "s2", "written", "s1"])
-    assert seen.pending() == ["s1", "s2"] and seen.counts() == {"pending": 2, "done": 1}
-    seen.mark_pending_many([])
-    assert seen.counts() == {"pending": 2, "done": 1}
+    assert seen.claim(["s1", "s2", "written", "s1"], "run-a") == [True, True, False, False]
+    assert seen.claim(["s2", "s3"], "run-b") == [False, True]  # another run's pending story is not taken
+    assert seen.pending() == {"run-a": ["s1", "s2"], "run-b": ["s3"]}
+    assert seen.counts() == {"pending": 3, "done": 1}
+    assert seen.claim([], "run-a") == []
+    assert seen.claim(["written", "s1"], "run-c", redeliver=True) == [True, False]  # done: a refresh takes it
+    assert seen.pending()["run-c"] == ["written"] and seen.counts() == {"pending": 4, "done": 0}
 
 
-def test_seen_store_tracks_pending_and_done(stores):
+def test_seen_store_moves_stories_from_pending_to_done_or_forgotten(stores):
     _, seen = stores
     assert not seen.is_handled("s1")
-    seen.mark_pending("s1")
-    seen.mark_pending("s2")
-    assert seen.is_handled("s1") and seen.pending() == ["s1", "s2"]
+    seen.claim(["s1", "s2"], "run")
+    assert seen.is_handled("s1") and seen.is_handled("s2")
     seen.mark_done(["s1"])
-    seen.mark_pending("s1")  # written already: stays done
-    assert seen.pending() == ["s2"] and seen.counts() == {"pending": 1, "done": 1}
+    assert seen.pending() == {"run": ["s2"]} and seen.counts() == {"pending": 1, "done": 1}
     seen.forget(["s2"])
     assert not seen.is_handled("s2") and seen.counts() == {"pending": 0, "done": 1}
+    assert seen.claim(["s2"], "later") == [True]  # forgotten: the next run may take it
     assert seen.prune("2000-01-01T00:00:00") == 0
+    assert seen.prune("2999-01-01T00:00:00", dry_run=True) == 1 and seen.is_handled("s1")
     assert seen.prune("2999-01-01T00:00:00") == 1 and not seen.is_handled("s1")
+    assert seen.pending() == {"later": ["s2"]}  # pending stories are never pruned
+
+
+def test_run_records_are_kept_replaced_and_forgotten(stores):
+    _, seen = stores
+    seen.record_run("r1", {"host": "h", "feeds": ["/f.jsonl"]})
+    seen.record_run("r2", {"host": "h", "feeds": []})
+    seen.record_run("r1", {"host": "h", "feeds": ["/f.jsonl"], "status": "finished"})
+    assert seen.runs() == {"r1": {"host": "h", "feeds": ["/f.jsonl"], "status": "finished"},
+                           "r2": {"host": "h", "feeds": []}}
+    seen.forget_runs(["r1"])
+    assert list(seen.runs()) == ["r2"]
 
 
 def test_normalize_time_compares_instants():

@@ -17,8 +17,8 @@ def text(name: str) -> str:
 
 def test_keys_live_under_the_spider_namespace(redis_url):
     with open_stores("menafn", redis_url=redis_url, scheme=DEFAULT_SCHEME) as stores:
-        stores.index.check_and_insert("oil", fingerprint(text("oil-reuters")), "2026-02-12T09:41:00")
-        stores.seen.mark_pending("oil")
+        stores.index.check_and_insert("oil", fingerprint(text("oil-reuters")))
+        stores.seen.claim(["oil"], "run-1")
     with open_stores("wires", redis_url=redis_url, scheme=DEFAULT_SCHEME) as other:
         assert other.index.check_and_insert("oil-elsewhere", fingerprint(text("oil-reuters"))) is None
     client = redis.Redis.from_url(redis_url)

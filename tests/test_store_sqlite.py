@@ -28,14 +28,14 @@ def copy_of(name: str) -> str:
 
 def test_index_and_seen_stories_survive_reopening(tmp_path):
     with open_stores("menafn", state_dir=tmp_path, scheme=DEFAULT_SCHEME) as stores:
-        stores.index.check_and_insert("oil", fingerprint(text("oil-reuters")), "2026-02-12T09:41:00")
+        stores.index.check_and_insert("oil", fingerprint(text("oil-reuters")))
         stores.seen.mark_done(["oil"])
-        stores.seen.mark_pending("emirates")
+        stores.seen.claim(["emirates"], "run-1")
     assert (tmp_path / "menafn.sqlite3").exists()
     with open_stores("menafn", state_dir=tmp_path, scheme=DEFAULT_SCHEME) as stores:
         match = stores.index.check_and_insert("oil-copy", fingerprint(copy_of("oil-reuters")))
         assert match is not None and match.key == "oil"
-        assert stores.seen.is_handled("oil") and stores.seen.pending() == ["emirates"]
+        assert stores.seen.is_handled("oil") and stores.seen.pending() == {"run-1": ["emirates"]}
         described = stores.describe()
         assert described["backend"] == "sqlite" and described["index"]["stories"] == 1
         assert described["index"]["scheme"] == DEFAULT_SCHEME.as_dict()
@@ -50,8 +50,8 @@ def test_a_batch_that_fails_leaves_nothing_of_itself_behind(tmp_path):
             open_stores("menafn", state_dir=tmp_path, scheme=DEFAULT_SCHEME) as b:
         with pytest.raises(Exception):
             a.index.check_and_insert_many([
-                ("oil", fingerprint(text("oil-reuters")), None),
-                (["not", "a", "key"], fingerprint(text("emirates-cnbc")), None),
+                ("oil", fingerprint(text("oil-reuters"))),
+                (["not", "a", "key"], fingerprint(text("emirates-cnbc"))),
             ])
         assert "oil" not in a.index and len(a.index) == 0
         assert b.index.check_and_insert("emirates", fingerprint(text("emirates-cnbc"))) is None

@@ -183,6 +183,7 @@ def test_generic_wire_spider_reads_a_gzipped_sitemap_index_a_listing_and_canonic
         assert result.returncode == 0, result.stderr[-3000:]
         assert [i["url"] for i in result.items] == [server.url(article)]  # ?utm_source dropped: one story
         item = result.items[0]
+        assert item["story_id"] == server.url(article)  # an unknown site's story is known by its canonical URL
         assert (item["title"], item["published"], item["source"]) == (
             "City Council Approves New River Bridge After Two-Year Review", "2026-02-05T18:40:00", "wire")
         assert item["body"].startswith("The city council voted 7-2 on Thursday")

@@ -49,7 +49,7 @@ def _alive(pid: int) -> bool:
     return stat[stat.rindex(")") + 2] != "Z"
 
 
-def _start_crawl(server, site, tmp_path: Path, workers: int, stderr=subprocess.DEVNULL) -> subprocess.Popen:
+def start_crawl(server, site, tmp_path: Path, workers: int, stderr=subprocess.DEVNULL) -> subprocess.Popen:
     """A real ``scrapy crawl menafn`` of the loopback site, slowed to two requests at a time."""
     cmd = [sys.executable, "-m", "scrapy", "crawl", "menafn", "-O", str(tmp_path / "out.jsonl"),
            "-a", "start_urls=" + server.url(site.listing_path)]
@@ -64,7 +64,7 @@ def _start_crawl(server, site, tmp_path: Path, workers: int, stderr=subprocess.D
 def test_workers_exit_when_the_crawl_is_killed(tmp_path):
     site = build_site(400, per_page=20, rss_items=20, rss_only=0)
     with serve(site) as server:
-        crawl = _start_crawl(server, site, tmp_path, workers=2)
+        crawl = start_crawl(server, site, tmp_path, workers=2)
         try:
             workers: list[int] = []
             deadline = time.monotonic() + 60
@@ -95,7 +95,7 @@ def test_a_killed_worker_costs_the_crawl_nothing_but_speed(tmp_path):
     site = build_site(300, per_page=20, rss_items=20, rss_only=0)
     out = tmp_path / "out.jsonl"
     with serve(site) as server:
-        crawl = _start_crawl(server, site, tmp_path, workers=1, stderr=subprocess.PIPE)
+        crawl = start_crawl(server, site, tmp_path, workers=1, stderr=subprocess.PIPE)
         try:
             workers: list[int] = []
             deadline = time.monotonic() + 60

@@ -328,12 +328,12 @@ class NearDuplicateFilter:
                 key = content_key(doc.paragraphs)
                 if key in content_keys or key in self.index:
                     self.counts["duplicates"] += 1
-                    verdicts[i] = Rejection("near_duplicate", detail="jaccard=1.00 containment=1.00 (same words)",
+                    verdicts[i] = Rejection("duplicate", detail="the same words as an earlier record",
                                             duplicate_of=key)
                     continue
                 content_keys.add(key)
             queued.append((i, key, fp))
-        matches = self.index.check_and_insert_many([(key, fp, docs[i].published) for i, key, fp in queued])
+        matches = self.index.check_and_insert_many([(key, fp) for i, key, fp in queued])
         for (i, key, fp), match in zip(queued, matches):
             if match is None:
                 self.counts["indexed"] += 1

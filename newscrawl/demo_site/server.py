@@ -99,6 +99,11 @@ class LoopbackSite:
     def count(self, path: str) -> int:
         return len(self.hits_for(path))
 
+    def served(self, path: str) -> int:
+        """Requests answered by the page at ``path``, whatever spelling asked for it (``?src=RSS``...)."""
+        with self._lock:
+            return sum(1 for h in self.hits if self._route(h.path) == path)
+
     def reset_hits(self) -> None:
         with self._lock:
             self.hits.clear()

@@ -16,9 +16,11 @@ Everything else is here, so MENAFN, the press-release wires and the generic
   point) and, ``<NAME>_RELATED_DEPTH`` hops deep, story links on story pages.
 - each story key (the site's id, else the canonical URL) is requested once
   per run and not at all when an earlier run handled it (``-a refresh=1``
-  fetches again); a redirect onto another request's story is dropped.
+  fetches again); a redirect onto another request's story is dropped. The
+  request goes to the link as found: the canonical form is only for identity.
 - story pages answering 404/410/403 are counted by kind
-  (``<name>/story_404`` ...), never yielded; when no entry point could be
+  (``<name>/story_404`` ...), never yielded; a 404/410 story is reported to
+  the ledger (``story_gone``), which closes it. When no entry point could be
   fetched the spider sets ``newscrawl/failure``, which makes ``scrapy crawl``
   exit 1.
 
@@ -43,10 +45,12 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.settings import SETTINGS_PRIORITIES
 
-from newscrawl.commands.crawl import FAILURE_KEY
 from newscrawl.extract import SITES, extract_article
 from newscrawl.frontier import RedisFrontierAddon
+from newscrawl.ledger import Ledger
 from newscrawl.middlewares import RetryAfterMiddleware
+from newscrawl.outcome import fail
+from newscrawl.signals import story_gone
 from newscrawl.spiders.links import feed_links, is_feed, next_page, sitemap_links, sitemap_xml
 
 logger = logging.getLogger(__name__)
@@ -155,7 +159,6 @@ class NewsSpider(scrapy.Spider):
         self._entries_pending = 0
         self._entries_ok = 0
         self._entry_failures: Counter[tuple[str, str]] = Counter()
-        self._seen = None
 
     @classmethod
     def update_settings(cls, settings):
@@ -229,8 +232,7 @@ class NewsSpider(scrapy.Spider):
         return f"{self.name}: could not reach {where or 'any start URL'}: none of the {len(self.start_urls)} start URLs could be fetched"
 
     def _fail(self, message: str) -> None:
-        if not self.crawler.stats.get_value(FAILURE_KEY):
-            self.crawler.stats.set_value(FAILURE_KEY, message)
+        fail(self.crawler, message)
 
     def entry_failed(self, failure):
         request = failure.request
@@ -334,9 +336,10 @@ class NewsSpider(scrapy.Spider):
 
     # -- stories -------------------------------------------------------------
     def _story_request(self, url: str, hops: int, entry: bool = False):
-        """A request for a story not yet claimed in this run nor handled by an earlier one, else None (counted)."""
+        """A request for a story not yet claimed in this run nor handled by an earlier one, else None (counted).
+
+        The request goes to ``url`` as the page linked it; only the story's key is canonical."""
         stats = self.crawler.stats
-        url = self.canonical_url(url)
         key = self.story_key(url)
         if key in self._claims:
             stats.inc_value("newscrawl/stories/skipped_duplicate")
@@ -353,29 +356,17 @@ class NewsSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_story, errback=self.story_failed, meta=meta)
 
     def _remember_gone(self, response) -> None:
-        """A story answering 404/410 is not fetched again by later runs (``-a refresh=1`` does)."""
+        """A story answering 404/410 is closed by the ledger: not fetched again by later runs (``-a refresh=1`` does)."""
         key = response.meta.get("newscrawl_claim") or self.story_key(response.url)
-        seen = self._seen_store()
-        if key and seen is not None:
-            seen.mark_done([key])
-
-    def _seen_store(self):
-        """The story store of earlier runs, or None when skipping is off or the store is unavailable."""
-        if not self.skip_handled:
-            return None
-        if self._seen is None:
-            try:
-                from newscrawl.state import stores_for
-            except ImportError as exc:  # the store package missing or broken: say so once, keep crawling
-                logger.warning("state store unavailable (%s); stories from earlier runs are fetched again", exc)
-                self.skip_handled = False
-                return None
-            self._seen = stores_for(self.crawler).seen
-        return self._seen
+        if key:
+            self.crawler.signals.send_catch_log(signal=story_gone, key=key, url=response.url, status=response.status)
 
     def _is_handled(self, key: str) -> bool:
-        seen = self._seen_store()
-        return bool(seen is not None and seen.is_handled(key))
+        """Whether an earlier run handled the story (or another run is delivering it)."""
+        if not self.skip_handled:
+            return False
+        ledger = self.crawler.get_extension(Ledger)
+        return ledger is not None and ledger.is_handled(key)
 
     def _on_request_scheduled(self, request, spider=None):
         """Drop a redirected story request whose final story another request owns or an earlier run handled."""
@@ -431,8 +422,10 @@ class NewsSpider(scrapy.Spider):
         article.source = self.name
         article.crawled_at = utc_now_iso()
         article.http_status = status
-        article.story_id = article.story_id or self.story_id(response.request.url)
-        key = article.story_id or article.url
+        # The story's key, never null: the site's id (from the page or the request), else the canonical URL.
+        article.story_id = (article.story_id or self.story_id(response.request.url)
+                            or response.meta.get("newscrawl_claim") or article.url)
+        key = article.story_id
         if key in self._yielded:
             stats.inc_value("newscrawl/stories/skipped_duplicate")
             return

@@ -13,7 +13,7 @@ import abc
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Protocol
+from typing import Any, Iterable, Protocol, Sequence
 
 import numpy as np
 
@@ -29,7 +29,29 @@ class StoreError(OSError):
 
 
 class StoreLocked(StoreError):
-    """Another process held the state store longer than the lock timeout."""
+    """Another process holds the state store (a write past the lock timeout, or a whole run)."""
+
+
+class StoreLost(StoreError):
+    """The store is not the one this run (or this data directory) was using: it lost its data."""
+
+
+@dataclass(frozen=True)
+class StoreIdentity:
+    """Who a store is: a random id and its creation time, both written when the store is created.
+
+    A store that loses its data (a Redis restarted without persistence, ``FLUSHALL``, a deleted
+    SQLite file) comes back with another identity, or none, so a run can tell it from the store
+    it used before instead of exporting every story again.
+    """
+
+    id: str
+    created: str
+    location: str  # where it lives (a file path, a masked Redis URL and namespace)
+    fresh: bool = False  # created by this very open
+
+    def describe(self) -> str:
+        return f"store {self.id} created {self.created}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,18 +166,19 @@ class NearDupIndex(abc.ABC):
     scheme: SketchScheme
 
     @abc.abstractmethod
-    def check_and_insert(self, key: str, fp: Fingerprint, published: str | None = None) -> Match | None:
-        """The best match among indexed stories, or None after indexing ``key``.
+    def check_and_insert(self, key: str, fp: Fingerprint) -> Match | None:
+        """The best match among indexed stories, or None after indexing ``key`` (now: entries
+        expire by the time they were indexed, see ``expire``).
 
-        A key already in the index is never its own duplicate (a re-run after a
-        crash): None, and the entry is left as it is.
+        A key already in the index is never its own duplicate (its delivery is the ledger's
+        business: a story re-fetched after a crash): None, and the entry is left as it is.
         """
 
-    def check_and_insert_many(self, entries: list[tuple[str, Fingerprint, str | None]]) -> list[Match | None]:
-        """``check_and_insert`` of each ``(key, fingerprint, published)`` in order: later
-        entries are checked against earlier ones. Stores that pay per call (a SQLite
-        transaction) do the whole batch at once."""
-        return [self.check_and_insert(key, fp, published) for key, fp, published in entries]
+    def check_and_insert_many(self, entries: list[tuple[str, Fingerprint]]) -> list[Match | None]:
+        """``check_and_insert`` of each ``(key, fingerprint)`` in order: later entries are
+        checked against earlier ones. Stores that pay per call (a SQLite transaction) do the
+        whole batch at once."""
+        return [self.check_and_insert(key, fp) for key, fp in entries]
 
     @abc.abstractmethod
     def query(self, fp: Fingerprint) -> list[Match]:
@@ -165,9 +188,14 @@ class NearDupIndex(abc.ABC):
     def remove(self, key: str) -> bool:
         """Forget one story; False when it was not indexed."""
 
+    def remove_many(self, keys: Iterable[str]) -> int:
+        """``remove`` each key; returns how many were indexed."""
+        return sum(self.remove(key) for key in keys)
+
     @abc.abstractmethod
-    def expire(self, before_iso: str) -> int:
-        """Drop stories published (else indexed) before ``before_iso``; returns how many."""
+    def expire(self, before_iso: str, dry_run: bool = False) -> int:
+        """Drop stories indexed before ``before_iso`` (with ``dry_run``, only count them);
+        returns how many."""
 
     @abc.abstractmethod
     def __len__(self) -> int: ...
@@ -191,45 +219,64 @@ class NearDupIndex(abc.ABC):
 
 
 class SeenStore(abc.ABC):
-    """Stories handled across runs, with a pending state for crash safety.
+    """Stories handled across runs: what the ledger remembers (see ``newscrawl.delivery``).
 
-    A story is *pending* from just before it is written until it is durably in
-    a feed or the rejects file (*done*). ``is_handled`` is true in both states:
-    a pending story is being written by this run, and a killed run's pending
-    stories are settled (``mark_done`` or ``forget``) when the next run starts.
+    A story is *pending* from the moment a run claims it (its page arrived, its record was
+    read) until it is durably in a feed or a rejects file (*done*), or until the run lets it
+    go (*forgotten*: fetched again later). A pending story belongs to the run that claimed
+    it; ``claim`` is atomic, so two runs sharing a store never both deliver one story.
+    ``is_handled`` is true for pending and done stories.
+
+    The store also keeps each run's record (where its feeds went), so that a later run can
+    settle the stories a killed run left pending by reading those feeds.
     """
 
     @abc.abstractmethod
     def is_handled(self, key: str) -> bool: ...
 
     @abc.abstractmethod
-    def mark_pending(self, key: str) -> None: ...
+    def claim(self, keys: Sequence[str], run: str, redeliver: bool = False) -> list[bool]:
+        """Mark each key pending for ``run``, in order; True where this call claimed it.
 
-    def mark_pending_many(self, keys: Iterable[str]) -> None:
-        """``mark_pending`` for several stories (stores override it with one write: a commit
-        costs the crawl more than the marks themselves)."""
-        for key in keys:
-            self.mark_pending(key)
-
-    @abc.abstractmethod
-    def mark_done(self, keys: Iterable[str]) -> None: ...
+        False for a key already pending (for any run, this one included: a repeat) or done
+        (unless ``redeliver``: a refresh delivers handled stories again).
+        """
 
     @abc.abstractmethod
-    def pending(self) -> list[str]: ...
+    def mark_done(self, keys: Iterable[str]) -> None:
+        """The stories are durably delivered (pending or not before)."""
 
     @abc.abstractmethod
-    def forget(self, keys: Iterable[str]) -> None: ...
+    def forget(self, keys: Iterable[str]) -> None:
+        """The stories are not handled any more (a later run fetches them again)."""
+
+    @abc.abstractmethod
+    def pending(self) -> dict[str, list[str]]:
+        """Pending keys by the run that claimed them (``""`` for claims older than run ids)."""
 
     @abc.abstractmethod
     def counts(self) -> dict[str, int]:
         """``{"pending": n, "done": m}``."""
 
     @abc.abstractmethod
-    def prune(self, before_iso: str) -> int:
-        """Forget stories handled before ``before_iso``; returns how many."""
+    def prune(self, before_iso: str, dry_run: bool = False) -> int:
+        """Forget done stories handled before ``before_iso`` (with ``dry_run``, only count
+        them); returns how many."""
 
     @abc.abstractmethod
     def reset(self) -> None: ...
+
+    # -- runs ---------------------------------------------------------------------
+    @abc.abstractmethod
+    def record_run(self, run: str, info: dict[str, Any]) -> None:
+        """Keep what a run says of itself (host, feeds, rejects file), replacing an older record."""
+
+    @abc.abstractmethod
+    def runs(self) -> dict[str, dict[str, Any]]:
+        """Every run record, by run id."""
+
+    @abc.abstractmethod
+    def forget_runs(self, runs: Iterable[str]) -> None: ...
 
     def close(self) -> None:
         return None

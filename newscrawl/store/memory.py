@@ -10,10 +10,9 @@ in memory).
 from __future__ import annotations
 
 import threading
-from typing import Iterable
+from typing import Any, Iterable, Sequence
 
-from newscrawl.store.base import (Fingerprint, Match, NearDupIndex, SeenStore, SketchScheme, best_match, cutoff,
-                                  normalize_time, utc_now_iso)
+from newscrawl.store.base import Fingerprint, Match, NearDupIndex, SeenStore, SketchScheme, best_match, cutoff, utc_now_iso
 
 
 class MemoryIndex(NearDupIndex):
@@ -51,7 +50,7 @@ class MemoryIndex(NearDupIndex):
                 matches.append(Match(key, *verdict))
         return matches
 
-    def check_and_insert(self, key: str, fp: Fingerprint, published: str | None = None) -> Match | None:
+    def check_and_insert(self, key: str, fp: Fingerprint) -> Match | None:
         bands = self._bands_of(fp)
         with self._lock:
             if key in self._ids:
@@ -64,7 +63,7 @@ class MemoryIndex(NearDupIndex):
             self._keys.append(key)
             self._signatures.append(fp.to_bytes())
             self._shingles.append(fp.shingles)
-            self._times.append(normalize_time(published) or utc_now_iso())
+            self._times.append(utc_now_iso())
             buckets = self._buckets
             for band in bands:
                 entry = buckets.get(band)
@@ -106,12 +105,13 @@ class MemoryIndex(NearDupIndex):
             self._drop(sid)
             return True
 
-    def expire(self, before_iso: str) -> int:
+    def expire(self, before_iso: str, dry_run: bool = False) -> int:
         limit = cutoff(before_iso)
         with self._lock:
             old = [sid for sid, at in enumerate(self._times) if at < limit and self._keys[sid] is not None]
-            for sid in old:
-                self._drop(sid)
+            if not dry_run:
+                for sid in old:
+                    self._drop(sid)
         return len(old)
 
     def reset(self) -> None:
@@ -134,38 +134,64 @@ class MemoryIndex(NearDupIndex):
 
 
 class MemorySeenStore(SeenStore):
-    """Seen stories for one run (tests, and runs without state)."""
+    """Handled stories of one process (``newscrawl clean`` without ``--state``, tests)."""
 
     def __init__(self) -> None:
-        self._entries: dict[str, tuple[bool, str]] = {}  # key -> (done, when)
+        self._done: dict[str, str] = {}  # key -> when
+        self._pending: dict[str, str] = {}  # key -> run
+        self._runs: dict[str, dict[str, Any]] = {}
 
     def is_handled(self, key: str) -> bool:
-        return key in self._entries
+        return key in self._done or key in self._pending
 
-    def mark_pending(self, key: str) -> None:
-        self._entries.setdefault(key, (False, utc_now_iso()))
+    def claim(self, keys: Sequence[str], run: str, redeliver: bool = False) -> list[bool]:
+        claimed = []
+        for key in keys:
+            ok = key not in self._pending and (redeliver or key not in self._done)
+            if ok:
+                self._done.pop(key, None)
+                self._pending[key] = run
+            claimed.append(ok)
+        return claimed
 
     def mark_done(self, keys: Iterable[str]) -> None:
         now = utc_now_iso()
         for key in keys:
-            self._entries[key] = (True, now)
-
-    def pending(self) -> list[str]:
-        return sorted(k for k, (done, _) in self._entries.items() if not done)
+            self._pending.pop(key, None)
+            self._done[key] = now
 
     def forget(self, keys: Iterable[str]) -> None:
         for key in keys:
-            self._entries.pop(key, None)
+            self._pending.pop(key, None)
+            self._done.pop(key, None)
+
+    def pending(self) -> dict[str, list[str]]:
+        by_run: dict[str, list[str]] = {}
+        for key, run in sorted(self._pending.items()):
+            by_run.setdefault(run, []).append(key)
+        return by_run
 
     def counts(self) -> dict[str, int]:
-        done = sum(1 for d, _ in self._entries.values() if d)
-        return {"pending": len(self._entries) - done, "done": done}
+        return {"pending": len(self._pending), "done": len(self._done)}
 
-    def prune(self, before_iso: str) -> int:
+    def prune(self, before_iso: str, dry_run: bool = False) -> int:
         limit = cutoff(before_iso)
-        old = [k for k, (done, at) in self._entries.items() if done and at < limit]
-        self.forget(old)
+        old = [k for k, at in self._done.items() if at < limit]
+        if not dry_run:
+            for key in old:
+                del self._done[key]
         return len(old)
 
     def reset(self) -> None:
-        self._entries.clear()
+        self._done.clear()
+        self._pending.clear()
+
+    def record_run(self, run: str, info: dict[str, Any]) -> None:
+        self._runs[run] = dict(info)
+
+    def runs(self) -> dict[str, dict[str, Any]]:
+        return {run: dict(info) for run, info in self._runs.items()}
+
+    def forget_runs(self, runs: Iterable[str]) -> None:
+        for run in runs:
+            self._runs.pop(run, None)

@@ -1,26 +1,35 @@
 """The shared state store: Redis, for several crawl processes deduplicating against one index.
 
-Keys live under ``newscrawl:<spider>:``: ``params`` (the recorded scheme),
-``stories`` (story key -> time, shingle count, signature), ``bands`` (LSH bucket
--> story keys), ``times`` (story keys by time, for expiry), ``pending`` and
-``done`` (the seen-story store).
+Keys live under ``newscrawl:<spider>:``: ``params`` (the recorded scheme and
+the store's identity), ``stories`` (story key -> time indexed, shingle count,
+signature), ``bands`` (LSH bucket -> story keys), ``times`` (story keys by
+time, for expiry), ``pending`` (story key -> the run delivering it), ``done``
+(story key -> when handled), ``runs`` (run id -> its record) and
+``alive:<run>`` (a run's heartbeat).
 
 Check-and-insert is atomic without a lock: Python reads the candidates and
 verifies them, then one Lua script inserts the story only if no bucket has
 gained a story Python did not verify; otherwise it verifies the newcomers and
 tries again. Two workers racing with copies of one story therefore keep one.
-The URL's password never appears in errors, logs or ``describe()``.
+Claims are one script too, so two workers never both deliver a story.
+
+Every script that writes first checks that ``params`` still holds this
+store's id: after a ``FLUSHALL`` or a restart without persistence the id is
+gone, the write is refused (``StoreLost``) and the run stops, instead of
+filling an empty store as if nothing had happened. The URL's password never
+appears in errors, logs or ``describe()``.
 """
 
 from __future__ import annotations
 
 import json
 import struct
+import uuid
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from newscrawl.store.base import (Fingerprint, Match, NearDupIndex, SchemeMismatch, SeenStore, SketchScheme,
-                                  StoreError, best_match, check_params, cutoff, mask_url, normalize_time,
+                                  StoreError, StoreIdentity, StoreLost, best_match, check_params, cutoff, mask_url,
                                   utc_now_iso)
 
 SCHEMA_VERSION = 1
@@ -28,17 +37,23 @@ DEFAULT_TIMEOUT = 30.0
 _MAX_RETRIES = 20
 _BATCH = 500
 _TIME_LEN = len("2000-01-01T00:00:00")
+_LOST = "NEWSCRAWL_STORE_LOST"
 
-# KEYS: stories, bands, times. ARGV: key, entry, score, n_bands, bands..., verified keys...
+# Every writing script starts here: KEYS[1] is params, ARGV[1] this store's id.
+_SAME_STORE = f"""
+if redis.call('HGET', KEYS[1], 'store_id') ~= ARGV[1] then return redis.error_reply('{_LOST}') end
+"""
+
+# KEYS: params, stories, bands, times. ARGV: store id, key, entry, score, n_bands, bands..., verified keys...
 # Returns 1 inserted, 0 key already indexed, -1 a bucket holds a story not yet verified.
-_INSERT_LUA = """
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
-local n = tonumber(ARGV[4])
+_INSERT_LUA = _SAME_STORE + """
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 0 end
+local n = tonumber(ARGV[5])
 local verified = {}
-for i = 5 + n, #ARGV do verified[ARGV[i]] = true end
+for i = 6 + n, #ARGV do verified[ARGV[i]] = true end
 local buckets = {}
 for i = 1, n do
-  local members = redis.call('HGET', KEYS[2], ARGV[4 + i])
+  local members = redis.call('HGET', KEYS[3], ARGV[5 + i])
   if members then
     for member in string.gmatch(members, '[^\\n]+') do
       if not verified[member] then return -1 end
@@ -46,40 +61,72 @@ for i = 1, n do
   end
   buckets[i] = members
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[2])
 for i = 1, n do
   if buckets[i] then
-    redis.call('HSET', KEYS[2], ARGV[4 + i], buckets[i] .. '\\n' .. ARGV[1])
+    redis.call('HSET', KEYS[3], ARGV[5 + i], buckets[i] .. '\\n' .. ARGV[2])
   else
-    redis.call('HSET', KEYS[2], ARGV[4 + i], ARGV[1])
+    redis.call('HSET', KEYS[3], ARGV[5 + i], ARGV[2])
   end
 end
 return 1
 """
 
-# KEYS: stories, bands, times. ARGV: key, bands... Removes one story from everything.
-_REMOVE_LUA = """
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('ZREM', KEYS[3], ARGV[1])
-for i = 2, #ARGV do
-  local members = redis.call('HGET', KEYS[2], ARGV[i])
+# KEYS: params, stories, bands, times. ARGV: store id, key, bands... Removes one story from everything.
+_REMOVE_LUA = _SAME_STORE + """
+if redis.call('HDEL', KEYS[2], ARGV[2]) == 0 then return 0 end
+redis.call('ZREM', KEYS[4], ARGV[2])
+for i = 3, #ARGV do
+  local members = redis.call('HGET', KEYS[3], ARGV[i])
   if members then
     local kept = {}
     for member in string.gmatch(members, '[^\\n]+') do
-      if member ~= ARGV[1] then table.insert(kept, member) end
+      if member ~= ARGV[2] then table.insert(kept, member) end
     end
-    if #kept == 0 then redis.call('HDEL', KEYS[2], ARGV[i])
-    else redis.call('HSET', KEYS[2], ARGV[i], table.concat(kept, '\\n')) end
+    if #kept == 0 then redis.call('HDEL', KEYS[3], ARGV[i])
+    else redis.call('HSET', KEYS[3], ARGV[i], table.concat(kept, '\\n')) end
   end
 end
 return 1
 """
 
-# KEYS: pending, done. ARGV: key, time. Pending unless already done.
-_PENDING_LUA = """
-if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 0 end
-return redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+# KEYS: params, pending, done. ARGV: store id, run, redeliver ('1'/'0'), keys...
+# One 1/0 per key: claimed for the run, or already pending / done.
+_CLAIM_LUA = _SAME_STORE + """
+local out = {}
+for i = 4, #ARGV do
+  local key, ok = ARGV[i], 0
+  if redis.call('HEXISTS', KEYS[2], key) == 0 then
+    if redis.call('HEXISTS', KEYS[3], key) == 0 then ok = 1
+    elseif ARGV[3] == '1' then redis.call('HDEL', KEYS[3], key); ok = 1 end
+  end
+  if ok == 1 then redis.call('HSET', KEYS[2], key, ARGV[2]) end
+  out[#out + 1] = ok
+end
+return out
+"""
+
+# KEYS: params, pending, done. ARGV: store id, time, keys... Done (and no longer pending).
+_DONE_LUA = _SAME_STORE + """
+for i = 3, #ARGV do
+  redis.call('HDEL', KEYS[2], ARGV[i])
+  redis.call('HSET', KEYS[3], ARGV[i], ARGV[2])
+end
+return #ARGV - 2
+"""
+
+# KEYS: params, a hash, another hash... ARGV: store id, fields... Deletes the fields from every hash.
+_HDEL_LUA = _SAME_STORE + """
+for k = 2, #KEYS do
+  for i = 2, #ARGV do redis.call('HDEL', KEYS[k], ARGV[i]) end
+end
+return #ARGV - 1
+"""
+
+# KEYS: params, runs. ARGV: store id, run, record.
+_RECORD_RUN_LUA = _SAME_STORE + """
+return redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 """
 
 
@@ -97,9 +144,10 @@ class _Namespace:
     def __init__(self, client: Any, spider: str, where: str):
         self.client = client
         self.where = where
-        prefix = f"newscrawl:{spider}:"
+        self.prefix = prefix = f"newscrawl:{spider}:"
         self.params, self.stories, self.bands, self.times = (prefix + n for n in ("params", "stories", "bands", "times"))
-        self.pending, self.done = prefix + "pending", prefix + "done"
+        self.pending, self.done, self.runs = prefix + "pending", prefix + "done", prefix + "runs"
+        self.store_id = ""  # set once the params are checked
 
     def call(self, fn, *args, **kw):
         """Run a client call, turning connection problems into a StoreError without the password."""
@@ -108,9 +156,22 @@ class _Namespace:
         try:
             return fn(*args, **kw)
         except redis_lib.exceptions.ResponseError as exc:
+            if _LOST in str(exc):
+                raise self.lost() from None
             raise StoreError(f"redis at {self.where}: {exc}") from None
         except redis_lib.exceptions.RedisError as exc:
             raise StoreError(f"cannot use redis at {self.where}: {type(exc).__name__}: {mask_url(str(exc))}") from None
+
+    def lost(self) -> StoreLost:
+        return StoreLost(f"the redis state at {self.where} ({self.prefix}*) lost its data during the run "
+                         f"(its identity {self.store_id} is gone: a FLUSHALL, or a restart without persistence)")
+
+    def script(self, script, keys: list[str], args: list[Any]):
+        """Run a registered writing script (``_SAME_STORE`` first) with this store's id."""
+        return self.call(script, keys=[self.params, *keys], args=[self.store_id, *args])
+
+    def alive_key(self, run: str) -> str:
+        return f"{self.prefix}alive:{run}"
 
 
 class RedisIndex(NearDupIndex):
@@ -146,10 +207,10 @@ class RedisIndex(NearDupIndex):
                 found.update(members.decode("utf-8").split("\n"))
         return found
 
-    def check_and_insert(self, key: str, fp: Fingerprint, published: str | None = None) -> Match | None:
+    def check_and_insert(self, key: str, fp: Fingerprint) -> Match | None:
         _check_key(key)
         fields = self._band_fields(self._bands_of(fp))
-        at = normalize_time(published) or utc_now_iso()
+        at = utc_now_iso()
         entry = at.encode("ascii") + struct.pack("<I", fp.shingles) + fp.to_bytes()
         verified: set[str] = set()
         for _ in range(_MAX_RETRIES):
@@ -160,8 +221,8 @@ class RedisIndex(NearDupIndex):
             if match is not None:
                 return match
             verified |= fresh
-            done = self.ns.call(self._insert, keys=[self.ns.stories, self.ns.bands, self.ns.times],
-                                args=[key, entry, _score(at), len(fields), *fields, *sorted(verified)])
+            done = self.ns.script(self._insert, [self.ns.stories, self.ns.bands, self.ns.times],
+                                  [key, entry, _score(at), len(fields), *fields, *sorted(verified)])
             if done >= 0:
                 return None
         raise StoreError(f"redis at {self.ns.where}: index kept changing under story {key!r}; "
@@ -172,7 +233,8 @@ class RedisIndex(NearDupIndex):
         matches = self._verify(fp, self._candidates(fields))
         return sorted(matches, key=lambda m: (-m.containment, -m.jaccard, m.key))
 
-    def _remove_keys(self, keys: list[str]) -> int:
+    def remove_many(self, keys: Iterable[str]) -> int:
+        keys = list(keys)
         entries = self.ns.call(self.ns.client.hmget, self.ns.stories, keys) if keys else []
         removed = 0
         for key, entry in zip(keys, entries):
@@ -181,22 +243,23 @@ class RedisIndex(NearDupIndex):
                 continue
             signature = Fingerprint.from_bytes(entry[_TIME_LEN + 4:], 0).signature
             fields = self._band_fields(self.scheme.band_keys(signature))
-            removed += self.ns.call(self._remove, keys=[self.ns.stories, self.ns.bands, self.ns.times],
-                                    args=[key, *fields])
+            removed += self.ns.script(self._remove, [self.ns.stories, self.ns.bands, self.ns.times], [key, *fields])
         return removed
 
     def remove(self, key: str) -> bool:
-        return self._remove_keys([key]) == 1
+        return self.remove_many([key]) == 1
 
-    def expire(self, before_iso: str) -> int:
+    def expire(self, before_iso: str, dry_run: bool = False) -> int:
         limit = _score(cutoff(before_iso))
+        if dry_run:
+            return int(self.ns.call(self.ns.client.zcount, self.ns.times, "-inf", f"({limit}"))
         removed = 0
         while True:
             keys = [k.decode("utf-8") for k in self.ns.call(
                 self.ns.client.zrangebyscore, self.ns.times, "-inf", f"({limit}", start=0, num=_BATCH)]
             if not keys:
                 return removed
-            removed += self._remove_keys(keys)
+            removed += self.remove_many(keys)
 
     def reset(self) -> None:
         self.ns.call(self.ns.client.delete, self.ns.stories, self.ns.bands, self.ns.times)
@@ -214,68 +277,78 @@ class RedisIndex(NearDupIndex):
 class RedisSeenStore(SeenStore):
     def __init__(self, ns: _Namespace):
         self.ns = ns
-        self._pending = ns.client.register_script(_PENDING_LUA)
+        self._claim = ns.client.register_script(_CLAIM_LUA)
+        self._done = ns.client.register_script(_DONE_LUA)
+        self._hdel = ns.client.register_script(_HDEL_LUA)
+        self._record_run = ns.client.register_script(_RECORD_RUN_LUA)
 
     def is_handled(self, key: str) -> bool:
         pipe = self.ns.client.pipeline(transaction=False)
         pipe.hexists(self.ns.done, key).hexists(self.ns.pending, key)
         return any(self.ns.call(pipe.execute))
 
-    def mark_pending(self, key: str) -> None:
-        self.mark_pending_many([key])
-
-    def mark_pending_many(self, keys: Iterable[str]) -> None:
+    def claim(self, keys: Sequence[str], run: str, redeliver: bool = False) -> list[bool]:
         keys = [_check_key(k) for k in keys]
         if not keys:
-            return
-        now = utc_now_iso()
-        pipe = self.ns.client.pipeline(transaction=False)  # one round trip
-        for key in keys:
-            self._pending(keys=[self.ns.pending, self.ns.done], args=[key, now], client=pipe)
-        self.ns.call(pipe.execute)
+            return []
+        found = self.ns.script(self._claim, [self.ns.pending, self.ns.done], [run, "1" if redeliver else "0", *keys])
+        return [bool(x) for x in found]
 
     def mark_done(self, keys: Iterable[str]) -> None:
         keys = [_check_key(k) for k in keys]
-        if not keys:
-            return
-        now = utc_now_iso()
-        pipe = self.ns.client.pipeline(transaction=True)
-        pipe.hset(self.ns.done, mapping={k: now for k in keys}).hdel(self.ns.pending, *keys)
-        self.ns.call(pipe.execute)
+        if keys:
+            self.ns.script(self._done, [self.ns.pending, self.ns.done], [utc_now_iso(), *keys])
 
-    def pending(self) -> list[str]:
-        return sorted(k.decode("utf-8") for k in self.ns.call(self.ns.client.hkeys, self.ns.pending))
+    def pending(self) -> dict[str, list[str]]:
+        by_run: dict[str, list[str]] = {}
+        for key, run in sorted(self.ns.call(self.ns.client.hgetall, self.ns.pending).items()):
+            by_run.setdefault(run.decode("utf-8"), []).append(key.decode("utf-8"))
+        return by_run
 
     def forget(self, keys: Iterable[str]) -> None:
         keys = list(keys)
-        if keys:
-            pipe = self.ns.client.pipeline(transaction=True)
-            pipe.hdel(self.ns.pending, *keys).hdel(self.ns.done, *keys)
-            self.ns.call(pipe.execute)
+        for start in range(0, len(keys), _BATCH):
+            self.ns.script(self._hdel, [self.ns.pending, self.ns.done], keys[start:start + _BATCH])
 
     def counts(self) -> dict[str, int]:
         pipe = self.ns.client.pipeline(transaction=False)
         pending, done = self.ns.call(pipe.hlen(self.ns.pending).hlen(self.ns.done).execute)
         return {"pending": int(pending), "done": int(done)}
 
-    def prune(self, before_iso: str) -> int:
+    def prune(self, before_iso: str, dry_run: bool = False) -> int:
         limit = cutoff(before_iso).encode("ascii")
         entries = self.ns.call(lambda: list(self.ns.client.hscan_iter(self.ns.done, count=1000)))
-        old = [k for k, at in entries if at < limit]
-        for start in range(0, len(old), _BATCH):
-            self.ns.call(self.ns.client.hdel, self.ns.done, *old[start:start + _BATCH])
+        old = [k.decode("utf-8") for k, at in entries if at < limit]
+        if not dry_run:
+            for start in range(0, len(old), _BATCH):
+                self.ns.script(self._hdel, [self.ns.done], old[start:start + _BATCH])
         return len(old)
 
     def reset(self) -> None:
-        self.ns.call(self.ns.client.delete, self.ns.pending, self.ns.done)
+        self.ns.call(self.ns.client.delete, self.ns.pending, self.ns.done, self.ns.runs)
+
+    def record_run(self, run: str, info: dict[str, Any]) -> None:
+        self.ns.script(self._record_run, [self.ns.runs], [run, json.dumps(info, sort_keys=True)])
+
+    def runs(self) -> dict[str, dict[str, Any]]:
+        found = self.ns.call(self.ns.client.hgetall, self.ns.runs)
+        return {run.decode("utf-8"): json.loads(info) for run, info in sorted(found.items())}
+
+    def forget_runs(self, runs: Iterable[str]) -> None:
+        runs = list(runs)
+        if runs:
+            self.ns.script(self._hdel, [self.ns.runs], runs)
 
 
-def _check_params(ns: _Namespace, scheme: SketchScheme, rebuild_index: bool) -> None:
+def _check_params(ns: _Namespace, scheme: SketchScheme, rebuild_index: bool) -> StoreIdentity:
     current = json.dumps(scheme.as_dict(), sort_keys=True)
-    ns.call(ns.client.hsetnx, ns.params, "created", utc_now_iso())
+    fresh = bool(ns.call(ns.client.hsetnx, ns.params, "created", utc_now_iso()))
     ns.call(ns.client.hsetnx, ns.params, "schema_version", str(SCHEMA_VERSION))
     ns.call(ns.client.hsetnx, ns.params, "scheme", current)
+    ns.call(ns.client.hsetnx, ns.params, "store_id", uuid.uuid4().hex)
     recorded = {k.decode(): v.decode() for k, v in ns.call(ns.client.hgetall, ns.params).items()}
+    ns.store_id = recorded["store_id"]
+    identity = StoreIdentity(recorded["store_id"], recorded["created"], f"{ns.where} {ns.prefix}*", fresh)
     if recorded.get("schema_version") != str(SCHEMA_VERSION):
         raise StoreError(f"redis at {ns.where} ({ns.params}) has schema version {recorded.get('schema_version')}, "
                          f"this newscrawl reads version {SCHEMA_VERSION}")
@@ -286,6 +359,7 @@ def _check_params(ns: _Namespace, scheme: SketchScheme, rebuild_index: bool) -> 
             raise
         ns.call(ns.client.delete, ns.stories, ns.bands, ns.times)
         ns.call(ns.client.hset, ns.params, "scheme", current)
+    return identity
 
 
 def open_redis_stores(spider: str, url: str, scheme: SketchScheme, lock_timeout: float | None = None,
@@ -303,13 +377,21 @@ def open_redis_stores(spider: str, url: str, scheme: SketchScheme, lock_timeout:
         raise StoreError(f"not a usable redis URL {where}: {mask_url(str(exc))}") from None
     ns = _Namespace(client, spider, where)
     ns.call(client.ping)
-    _check_params(ns, scheme, rebuild_index)
+    identity = _check_params(ns, scheme, rebuild_index)
     index, seen = RedisIndex(ns, scheme), RedisSeenStore(ns)
 
-    def describe() -> dict[str, Any]:
-        created = ns.call(client.hget, ns.params, "created")
-        return {"backend": "redis", "url": where, "namespace": f"newscrawl:{spider}:",
-                "created": created.decode() if created else None,
-                "index": {"stories": len(index), "scheme": scheme.as_dict()}, "seen": seen.counts()}
+    def check_identity() -> None:
+        found = ns.call(client.hget, ns.params, "store_id")
+        if found is None or found.decode() != identity.id:
+            raise ns.lost()
 
-    return Stores(seen=seen, index=index, _describe=describe, _close=client.close)
+    def describe() -> dict[str, Any]:
+        return {"backend": "redis", "url": where, "namespace": ns.prefix, "store_id": identity.id,
+                "created": identity.created, "index": {"stories": len(index), "scheme": scheme.as_dict()},
+                "seen": seen.counts()}
+
+    return Stores(seen=seen, index=index, identity=identity, shared=True, _describe=describe, _close=client.close,
+                  _check_identity=check_identity,
+                  _beat=lambda run, ttl: ns.call(client.set, ns.alive_key(run), "1", ex=max(1, int(ttl))),
+                  _alive=lambda run: bool(ns.call(client.exists, ns.alive_key(run))),
+                  _end=lambda run: ns.call(client.delete, ns.alive_key(run)))

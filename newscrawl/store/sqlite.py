@@ -21,17 +21,19 @@ seconds gets ``StoreLocked`` naming the file.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from newscrawl.store.base import (Fingerprint, Match, NearDupIndex, SchemeMismatch, SeenStore, SketchScheme,
-                                  StoreError, StoreLocked, best_match, check_params, cutoff, normalize_time,
+                                  StoreError, StoreIdentity, StoreLocked, StoreLost, best_match, check_params, cutoff,
                                   utc_now_iso)
 from newscrawl.store.buckets import BucketTable, bucket_ids
 
@@ -47,7 +49,7 @@ CREATE TABLE IF NOT EXISTS params (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS stories (
     id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: other processes load "id > last seen"
     key TEXT NOT NULL UNIQUE,
-    at TEXT NOT NULL,            -- published time (naive UTC), else when indexed
+    at TEXT NOT NULL,            -- when indexed (naive UTC): entries expire by it
     shingles INTEGER NOT NULL,
     signature BLOB NOT NULL
 );
@@ -59,9 +61,15 @@ CREATE TABLE IF NOT EXISTS story_buckets (
 CREATE TABLE IF NOT EXISTS seen (
     key TEXT PRIMARY KEY,
     done INTEGER NOT NULL,
-    at TEXT NOT NULL
+    at TEXT NOT NULL,            -- when claimed, then when done
+    run TEXT                     -- the run a pending story belongs to
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS seen_pending ON seen(key) WHERE done = 0;
+CREATE TABLE IF NOT EXISTS runs (
+    run TEXT PRIMARY KEY,
+    info TEXT NOT NULL,          -- JSON: host, pid, feeds, rejects file...
+    at TEXT NOT NULL
+) WITHOUT ROWID;
 """
 
 
@@ -88,18 +96,28 @@ class SQLiteDatabase:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)
-                self._check_params(conn, scheme, rebuild_index)
+                if "run" not in {row[1] for row in conn.execute("PRAGMA table_info(seen)")}:
+                    conn.execute("ALTER TABLE seen ADD COLUMN run TEXT")  # a store written before run ids
+                self.identity = self._check_params(conn, scheme, rebuild_index)
+            stat = os.stat(self.path)
+            self._file_id = (stat.st_dev, stat.st_ino)
         except BaseException:
             self.conn.close()
             raise
 
-    def _check_params(self, conn: sqlite3.Connection, scheme: SketchScheme, rebuild_index: bool) -> None:
+    def _check_params(self, conn: sqlite3.Connection, scheme: SketchScheme, rebuild_index: bool) -> StoreIdentity:
         recorded = dict(conn.execute("SELECT name, value FROM params"))
         current = {"schema_version": str(SCHEMA_VERSION), "scheme": json.dumps(scheme.as_dict(), sort_keys=True)}
-        if not recorded:
-            conn.executemany("INSERT INTO params(name, value) VALUES (?, ?)",
-                             [*current.items(), ("created", utc_now_iso())])
-            return
+        fresh = not recorded
+        if fresh:
+            recorded = {**current, "created": utc_now_iso()}
+            conn.executemany("INSERT INTO params(name, value) VALUES (?, ?)", list(recorded.items()))
+        if "store_id" not in recorded:  # new, or written before stores had an identity
+            recorded["store_id"] = uuid.uuid4().hex
+            conn.execute("INSERT INTO params(name, value) VALUES ('store_id', ?)", (recorded["store_id"],))
+        identity = StoreIdentity(recorded["store_id"], recorded.get("created") or utc_now_iso(), str(self.path), fresh)
+        if fresh:
+            return identity
         if recorded.get("schema_version") != current["schema_version"]:
             raise StoreError(f"state store {self.path} has schema version {recorded.get('schema_version')}, "
                              f"this newscrawl reads version {SCHEMA_VERSION}")
@@ -111,6 +129,17 @@ class SQLiteDatabase:
             conn.execute("DELETE FROM story_buckets")
             conn.execute("DELETE FROM stories")
             conn.execute("UPDATE params SET value = ? WHERE name = 'scheme'", (current["scheme"],))
+        return identity
+
+    def check_identity(self) -> None:
+        """Raise ``StoreLost`` when the file this connection writes is no longer the one at its path
+        (deleted or replaced: what this run writes would be lost)."""
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            raise StoreLost(f"state store {self.path} was deleted during the run") from None
+        if (stat.st_dev, stat.st_ino) != self._file_id:
+            raise StoreLost(f"state store {self.path} was replaced by another file during the run")
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -228,17 +257,18 @@ class SQLiteIndex(NearDupIndex):
                 matches.append(Match(key, *verdict))
         return matches
 
-    def check_and_insert(self, key: str, fp: Fingerprint, published: str | None = None) -> Match | None:
-        return self.check_and_insert_many([(key, fp, published)])[0]
+    def check_and_insert(self, key: str, fp: Fingerprint) -> Match | None:
+        return self.check_and_insert_many([(key, fp)])[0]
 
-    def check_and_insert_many(self, entries: list[tuple[str, Fingerprint, str | None]]) -> list[Match | None]:
+    def check_and_insert_many(self, entries: list[tuple[str, Fingerprint]]) -> list[Match | None]:
         """One transaction for the whole batch: a commit costs more than a story's lookup and insert."""
-        buckets_of = [bucket_ids(self._bands_of(fp)) for _, fp, _ in entries]
+        buckets_of = [bucket_ids(self._bands_of(fp)) for _, fp in entries]
         results: list[Match | None] = []
+        now = utc_now_iso()
         try:
             with self.db.transaction() as conn:
                 table = self._sync(conn)
-                for (key, fp, published), buckets in zip(entries, buckets_of):
+                for (key, fp), buckets in zip(entries, buckets_of):
                     if conn.execute("SELECT 1 FROM stories WHERE key = ?", (key,)).fetchone():
                         results.append(None)
                         continue
@@ -246,7 +276,7 @@ class SQLiteIndex(NearDupIndex):
                     if match is None:
                         story = conn.execute(
                             "INSERT INTO stories(key, at, shingles, signature) VALUES (?, ?, ?, ?)",
-                            (key, normalize_time(published) or utc_now_iso(), fp.shingles, fp.to_bytes())).lastrowid
+                            (key, now, fp.shingles, fp.to_bytes())).lastrowid
                         conn.execute("INSERT INTO story_buckets(story, buckets) VALUES (?, ?)",
                                      (story, buckets.astype(_BUCKET_DTYPE).tobytes()))
                         table.add(buckets, story)  # later entries of the batch are checked against it
@@ -270,14 +300,23 @@ class SQLiteIndex(NearDupIndex):
         conn.executemany("DELETE FROM stories WHERE id = ?", rows)
 
     def remove(self, key: str) -> bool:
-        # The table keeps the gone story's buckets; its row is gone, so it never matches again.
-        with self.db.transaction() as conn:
-            ids = [i for (i,) in conn.execute("SELECT id FROM stories WHERE key = ?", (key,))]
-            self._delete(conn, ids)
-        return bool(ids)
+        return self.remove_many([key]) == 1
 
-    def expire(self, before_iso: str) -> int:
+    def remove_many(self, keys: Iterable[str]) -> int:
+        # The table keeps the gone stories' buckets; their rows are gone, so they never match again.
+        keys = list(keys)
+        if not keys:
+            return 0
+        with self.db.transaction() as conn:
+            ids = [i for key in keys for (i,) in conn.execute("SELECT id FROM stories WHERE key = ?", (key,))]
+            self._delete(conn, ids)
+        return len(ids)
+
+    def expire(self, before_iso: str, dry_run: bool = False) -> int:
         limit = cutoff(before_iso)
+        if dry_run:
+            with self.db.reading() as conn:
+                return conn.execute("SELECT count(*) FROM stories WHERE at < ?", (limit,)).fetchone()[0]
         removed = 0
         while True:
             with self.db.transaction() as conn:
@@ -318,7 +357,7 @@ class SQLiteIndex(NearDupIndex):
 
 
 class SQLiteSeenStore(SeenStore):
-    """Seen stories in the same file as the index (table ``seen``)."""
+    """Handled stories and run records in the same file as the index (tables ``seen``, ``runs``)."""
 
     def __init__(self, db: SQLiteDatabase):
         self.db = db
@@ -327,16 +366,15 @@ class SQLiteSeenStore(SeenStore):
         with self.db.reading() as conn:
             return conn.execute("SELECT 1 FROM seen WHERE key = ?", (key,)).fetchone() is not None
 
-    def mark_pending(self, key: str) -> None:
-        self.mark_pending_many([key])
-
-    def mark_pending_many(self, keys: Iterable[str]) -> None:
+    def claim(self, keys: Sequence[str], run: str, redeliver: bool = False) -> list[bool]:
+        if not keys:
+            return []
         now = utc_now_iso()
-        rows = [(key, now) for key in keys]
-        if not rows:
-            return
+        on_conflict = ("DO UPDATE SET done = 0, at = excluded.at, run = excluded.run WHERE seen.done = 1"
+                       if redeliver else "DO NOTHING")
+        sql = f"INSERT INTO seen(key, done, at, run) VALUES (?, 0, ?, ?) ON CONFLICT(key) {on_conflict}"
         with self.db.transaction() as conn:
-            conn.executemany("INSERT INTO seen(key, done, at) VALUES (?, 0, ?) ON CONFLICT(key) DO NOTHING", rows)
+            return [conn.execute(sql, (key, now, run)).rowcount == 1 for key in keys]
 
     def mark_done(self, keys: Iterable[str]) -> None:
         now = utc_now_iso()
@@ -345,11 +383,14 @@ class SQLiteSeenStore(SeenStore):
             return
         with self.db.transaction() as conn:
             conn.executemany("INSERT INTO seen(key, done, at) VALUES (?, 1, ?) "
-                             "ON CONFLICT(key) DO UPDATE SET done = 1, at = excluded.at", rows)
+                             "ON CONFLICT(key) DO UPDATE SET done = 1, at = excluded.at, run = NULL", rows)
 
-    def pending(self) -> list[str]:
+    def pending(self) -> dict[str, list[str]]:
+        by_run: dict[str, list[str]] = {}
         with self.db.reading() as conn:
-            return [k for (k,) in conn.execute("SELECT key FROM seen WHERE done = 0 ORDER BY key")]
+            for key, run in conn.execute("SELECT key, run FROM seen WHERE done = 0 ORDER BY key"):
+                by_run.setdefault(run or "", []).append(key)
+        return by_run
 
     def forget(self, keys: Iterable[str]) -> None:
         rows = [(key,) for key in keys]
@@ -362,24 +403,42 @@ class SQLiteSeenStore(SeenStore):
             found = dict(conn.execute("SELECT done, count(*) FROM seen GROUP BY done"))
         return {"pending": found.get(0, 0), "done": found.get(1, 0)}
 
-    def prune(self, before_iso: str) -> int:
+    def prune(self, before_iso: str, dry_run: bool = False) -> int:
         limit = cutoff(before_iso)
+        if dry_run:
+            with self.db.reading() as conn:
+                return conn.execute("SELECT count(*) FROM seen WHERE done = 1 AND at < ?", (limit,)).fetchone()[0]
         with self.db.transaction() as conn:
             return conn.execute("DELETE FROM seen WHERE done = 1 AND at < ?", (limit,)).rowcount
 
     def reset(self) -> None:
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM seen")
+            conn.execute("DELETE FROM runs")
+
+    def record_run(self, run: str, info: dict[str, Any]) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("INSERT INTO runs(run, info, at) VALUES (?, ?, ?) ON CONFLICT(run) DO UPDATE "
+                         "SET info = excluded.info", (run, json.dumps(info, sort_keys=True), utc_now_iso()))
+
+    def runs(self) -> dict[str, dict[str, Any]]:
+        with self.db.reading() as conn:
+            return {run: json.loads(info) for run, info in conn.execute("SELECT run, info FROM runs ORDER BY run")}
+
+    def forget_runs(self, runs: Iterable[str]) -> None:
+        rows = [(run,) for run in runs]
+        if rows:
+            with self.db.transaction() as conn:
+                conn.executemany("DELETE FROM runs WHERE run = ?", rows)
 
 
 def describe(db: SQLiteDatabase, index: SQLiteIndex, seen: SQLiteSeenStore) -> dict[str, Any]:
-    with db.reading() as conn:
-        created = conn.execute("SELECT value FROM params WHERE name = 'created'").fetchone()
     return {
         "backend": "sqlite",
         "path": str(db.path),
         "size_bytes": db.size_bytes(),
-        "created": created[0] if created else None,
+        "store_id": db.identity.id,
+        "created": db.identity.created,
         "index": {"stories": len(index), "memory_bytes": index.memory_bytes, "scheme": index.scheme.as_dict()},
         "seen": seen.counts(),
     }
