@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install crawl test test-core demo bench clean-venv
+.PHONY: install crawl test demo bench clean-venv
 
 install: $(STAMP)
 

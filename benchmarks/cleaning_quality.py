@@ -33,7 +33,7 @@ from pathlib import Path
 
 from benchmarks.common import default_benchmark_dir, print_table, real_articles, write_result
 from benchmarks.metric import aggregate, page_scores
-from newscrawl.cleaning.chain import CleaningChain, default_steps
+from newscrawl.steps import TEXT_STEPS, build_chain
 from newscrawl.cleaning.document import Document, split_paragraphs
 
 TARGETS = {"body_f1": 0.97, "shell_recall": 0.98, "stories_lost": 0}
@@ -257,7 +257,7 @@ def build_shells(rng: random.Random, rounds: int) -> list[dict]:
 def run(data: Path, copies: int, seed: int) -> dict:
     rng = random.Random(seed)
     articles = real_articles(data)
-    chain = CleaningChain(default_steps())
+    chain = build_chain(TEXT_STEPS)
     cleaned, raw, untouched = [], [], []
     lost: list[dict] = []
     worst: list[tuple[float, str, list[str]]] = []

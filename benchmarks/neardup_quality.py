@@ -48,14 +48,14 @@ def make_copy(paragraphs: list[str], rng: random.Random, edits: list[str]) -> li
 
 
 def run(data: Path, copies: int, seed: int) -> dict:
-    from newscrawl.cleaning.chain import CleaningChain, default_steps
+    from newscrawl.steps import DEFAULT_STEPS, build_chain
     from newscrawl.cleaning.document import Document, split_paragraphs
-    from newscrawl.cleaning.neardup import DEFAULT_SCHEME, NearDuplicateFilter
+    from newscrawl.cleaning.neardup import DEFAULT_SCHEME
     from newscrawl.store import MemoryIndex
 
     rng = random.Random(seed)
     articles = [a for a in real_articles(data) if len(a["body"].split()) >= 60]
-    chain = CleaningChain(default_steps(near_duplicates=NearDuplicateFilter(MemoryIndex(DEFAULT_SCHEME))))
+    chain = build_chain(DEFAULT_STEPS, index=MemoryIndex(DEFAULT_SCHEME))
     docs = []  # (key, truth_original_key or None, paragraphs)
     for a in articles:
         docs.append((a["id"], None, split_paragraphs(a["body"])))

@@ -25,14 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, TextIO
 
-from newscrawl.cleaning.chain import CleaningChain, Outcome, default_steps
+from newscrawl.cleaning.chain import CleaningChain, Outcome, StepResult
 from newscrawl.cleaning.document import Document, Rejection
-from newscrawl.cleaning.neardup import DEFAULT_SCHEME, NearDuplicateFilter, content_key
-from newscrawl.cleaning.rules import rules_from_settings
+from newscrawl.cleaning.neardup import DEFAULT_SCHEME, content_key
 from newscrawl.cleaning.workers import CleaningWorkers, attempt, default_workers, prepare_in_worker
 from newscrawl.delivery import Delivery, new_run_id, process_alive, story_key
 from newscrawl.inputs import InputRecord, Problem, iter_records
 from newscrawl.jsonl import JsonlWriter
+from newscrawl.sites import site_for, site_named
+from newscrawl.steps import DEFAULT_STEPS, build_chain
 from newscrawl.store import Stores, memory_stores, open_stores
 from newscrawl.store.base import StoreError
 
@@ -76,14 +77,16 @@ def document_from_record(record: dict[str, Any]) -> Document:
         return Document.from_text(text, **fields)
     from newscrawl.extract import extract_article  # only HTML records pay for the extractors
 
-    article = extract_article(fields["url"] or "", fields["html"] or "")
+    url = fields["url"] or ""
+    site = site_named(fields["source"]) if fields["source"] != "generic" else site_for(url)
+    article = extract_article(url, fields["html"] or "", site=site)
     doc = Document.from_text(article.body, **fields)
     doc.title = doc.title or article.title
     doc.provider = article.provider
     doc.published = article.published
     if article.source:
         doc.source = article.source
-    doc.extra["extraction"] = article.extraction
+    doc.extraction = article.extraction
     return doc
 
 
@@ -103,13 +106,9 @@ class Progress:
             print(f"clean: {report.read} read, {report.kept} kept, {sum(report.rejected.values())} rejected ({rate:.0f}/s)", file=self.stream)
 
 
-def prepare_record(item: InputRecord) -> Document:
-    """In a worker process: the record's document with the chain's pure steps already run."""
+def prepare_record(item: InputRecord) -> Outcome:
+    """In a worker process: the record's document with the chain's preparation already run."""
     return prepare_in_worker(document_from_record(item.record))
-
-
-def _document_of(item: InputRecord) -> Document:
-    return document_from_record(item.record)
 
 
 def check_paths(inputs: list[str], output: Path, rejects: Path) -> None:
@@ -214,6 +213,7 @@ def run_clean(
     jobs: int | None = None,
     spider: str | None = None,
     retention_days: float = DEFAULT_RETENTION_DAYS,
+    steps=DEFAULT_STEPS,
 ) -> CleanReport:
     """Clean ``inputs`` into ``output`` and ``rejects``.
 
@@ -221,7 +221,8 @@ def run_clean(
     shells, boilerplate, passages, the near-duplicate fingerprint); this process reads,
     claims, decides near-duplicates in input order and writes. ``None``: one per core;
     0: everything in this process. ``state_dir`` (a directory, with ``spider``, or a
-    ``.sqlite3`` file) is the store to dedup against and extend.
+    ``.sqlite3`` file) is the store to dedup against and extend. ``steps``: the
+    ``NEWSCRAWL_STEPS`` list.
     """
     output, rejects = Path(output), Path(rejects)
     check_paths(inputs, output, rejects)
@@ -248,16 +249,15 @@ def run_clean(
         if recovery.done or recovery.refetch:
             report.recovered = recovery.describe()
             print(f"clean: {report.recovered}", file=stderr)
-        chain = CleaningChain(default_steps(rules_from_settings(extra_rules)))
-        near = NearDuplicateFilter(stores.index)
-        pool = CleaningWorkers(jobs, chain.steps, stores.index.scheme) if jobs > 0 else None
+        chain = build_chain(steps, extra_rules=extra_rules, index=stores.index)
+        pool = CleaningWorkers(jobs, chain.preparation) if jobs > 0 else None
         kept_out, rejects_out = StagedFile(output, run), StagedFile(rejects, run)
         progress = Progress(stderr)
         records = iter_records(inputs, on_problem)
         prepared = (pool.map_ordered(prepare_record, records) if pool else
-                    ((item, *attempt(_document_of, item)) for item in records))
+                    ((item, *attempt(_prepared_here(chain), item)) for item in records))
         for chunk in _chunks(prepared, CHUNK):
-            _clean_chunk(chunk, chain, near, delivery, kept_out, rejects_out, report, on_problem)
+            _clean_chunk(chunk, chain, delivery, kept_out, rejects_out, report, on_problem)
             progress.tick(report)
         kept_out.commit()
         rejects_out.commit()
@@ -294,39 +294,38 @@ def _chunks(items: Iterator, size: int) -> Iterator[list]:
         yield chunk
 
 
+def _prepared_here(chain: CleaningChain):
+    return lambda item: chain.prepare(document_from_record(item.record))
+
+
 def _record_key(item: InputRecord, doc: Document) -> str | None:
     """The record's identity: its id or URL, else its cleaned words (none for an empty body)."""
     return story_key(item.record) or (content_key(doc.paragraphs) if doc.paragraphs else None)
 
 
-def _clean_chunk(chunk: list, chain: CleaningChain, near: NearDuplicateFilter, delivery: Delivery,
-                 kept_out: StagedFile, rejects_out: StagedFile, report: CleanReport, on_problem) -> None:
-    """Clean, claim, check for near-duplicates and write one chunk of records, in input order."""
+def _clean_chunk(chunk: list, chain: CleaningChain, delivery: Delivery, kept_out: StagedFile,
+                 rejects_out: StagedFile, report: CleanReport, on_problem) -> None:
+    """Claim, decide (near-duplicates) and write one chunk of prepared records, in input order."""
     outcomes: list[tuple[InputRecord, Outcome | str]] = []
-    for item, ok, doc_or_error in chunk:
+    for item, ok, outcome in chunk:
         report.read += 1
-        ok, outcome = attempt(chain.clean, doc_or_error) if ok else (False, doc_or_error)
         outcomes.append((item, outcome if ok else f"cannot clean this record ({outcome})"))
     keys = [_record_key(item, o.doc) if isinstance(o, Outcome) else story_key(item.record) for item, o in outcomes]
-    claimable = [k for k in keys if k is not None]
-    claimed = iter(delivery.claim(claimable))
+    claimed = iter(delivery.claim([k for k in keys if k is not None]))
     mine = [next(claimed) if k is not None else True for k in keys]
-    fresh = [o.doc for (item, o), ok in zip(outcomes, mine) if ok and isinstance(o, Outcome) and o.kept]
-    verdicts = iter(near.decide(fresh)) if fresh else iter(())
     for (item, outcome), key, ok in zip(outcomes, keys, mine):
+        if isinstance(outcome, Outcome) and outcome.kept and not ok:  # a repeat: it goes no further
+            outcome.results.append(StepResult("ledger", Counter(), Rejection(
+                "duplicate", detail="a record with this id, URL or text was handled already", duplicate_of=key)))
+    chain.decide([o for _, o in outcomes if isinstance(o, Outcome)])
+    for item, outcome in outcomes:
         if isinstance(outcome, str):  # one bad record must not end the run: outcome says what went wrong
             on_problem(Problem(item.path, item.line, f"{outcome}; written to rejects"))
             _reject(item.record, rejects_out, report, Rejection("error", detail=outcome))
             continue
-        report.stripped.update(outcome.doc.removed)
-        if not ok:
-            _reject(item.record, rejects_out, report,
-                    Rejection("duplicate", detail="a record with this id, URL or text was handled already",
-                              duplicate_of=key))
-            continue
-        rejection = outcome.rejection if not outcome.kept else next(verdicts)
-        if rejection is not None:
-            _reject(item.record, rejects_out, report, rejection)
+        report.stripped.update(outcome.removed())
+        if outcome.rejection is not None:
+            _reject(item.record, rejects_out, report, outcome.rejection)
             continue
         out = dict(item.record)
         out["body"] = outcome.doc.body

@@ -27,11 +27,21 @@ def _non_negative(value: str) -> int:
 
 
 def project_settings():
-    """The crawl's settings: the project's, then ``NEWSCRAWL_*`` environment variables."""
+    """The crawl's settings: the project's, with newscrawl's add-on applied (as a crawl applies it)."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newscrawl.settings")
+    from scrapy.addons import AddonManager
     from scrapy.utils.project import get_project_settings
 
-    return get_project_settings()
+    settings = get_project_settings()
+    AddonManager(_NoCrawler(settings)).load_settings(settings)
+    return settings
+
+
+class _NoCrawler:
+    """What Scrapy's add-on manager needs of a crawler, outside a crawl."""
+
+    def __init__(self, settings):
+        self.settings = settings
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
@@ -133,7 +143,7 @@ def _adopt(settings, spider: str, stores) -> dict[str, int]:
     from newscrawl.delivery import rebuild
     from newscrawl.paths import data_dir
 
-    runs_dir = Path(settings.get("NEWSCRAWL_RUNS_DIR") or data_dir() / "runs") / spider
+    runs_dir = Path(settings.get("NEWSCRAWL_RUNS_DIR")) / spider
     feeds: set[Path] = set()
     rejects: set[Path] = set()
     for summary in sorted(runs_dir.glob("*.json")) if runs_dir.is_dir() else ():

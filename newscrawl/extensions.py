@@ -22,7 +22,6 @@ from scrapy import signals
 from newscrawl import signals as newscrawl_signals
 from newscrawl.ledger import Ledger
 from newscrawl.outcome import FAILURE_KEY
-from newscrawl.paths import data_dir
 from newscrawl.store import mask_url
 
 logger = logging.getLogger(__name__)
@@ -56,8 +55,7 @@ class RunSummary:
         ledger = self._ledger()
         if ledger is None:
             return None
-        runs_dir = self.settings.get("NEWSCRAWL_RUNS_DIR") or str(data_dir() / "runs")
-        return Path(runs_dir) / spider_name / f"{ledger.run_id}.json"
+        return Path(self.settings.get("NEWSCRAWL_RUNS_DIR")) / spider_name / f"{ledger.run_id}.json"
 
     def _write(self, spider_name: str, summary: dict[str, Any]) -> None:
         path = self._path(spider_name)
@@ -135,18 +133,18 @@ class RunSummary:
         if listings_ok and not links_found:
             return f"{spider_name}: {listings_ok} listing/feed pages were reachable but held no story links; the site layout has probably changed"
         fetched = stats.get("newscrawl/stories/fetched", 0) - summary["dropped_by_reason"].get("near_duplicate", 0)
-        if exported == 0 and fetched >= s.getint("NEWSCRAWL_HEALTH_MIN_EMPTY_FETCHES", 3):
+        if exported == 0 and fetched >= s.getint("NEWSCRAWL_HEALTH_MIN_EMPTY_FETCHES"):
             return f"{spider_name}: nothing exported although {fetched} new story pages were fetched (see the rejects file for why)"
         story_responses = stats.get("newscrawl/stories/responses", 0)
         blocked = summary["blocked"]
-        if story_responses >= s.getint("NEWSCRAWL_HEALTH_MIN_PAGES", 10):
+        if story_responses >= s.getint("NEWSCRAWL_HEALTH_MIN_PAGES"):
             share = blocked / story_responses
-            if share > s.getfloat("NEWSCRAWL_HEALTH_MAX_BLOCKED_SHARE", 0.5):
+            if share > s.getfloat("NEWSCRAWL_HEALTH_MAX_BLOCKED_SHARE"):
                 return f"{spider_name}: {blocked} of {story_responses} story pages were blocked ({share:.0%}); the site is refusing the crawler"
         generic = summary["extraction_counts"].get("generic", 0)
-        if exported >= s.getint("NEWSCRAWL_HEALTH_MIN_PAGES", 10):
+        if exported >= s.getint("NEWSCRAWL_HEALTH_MIN_PAGES"):
             share = generic / exported
-            if share > s.getfloat("NEWSCRAWL_HEALTH_MAX_GENERIC_SHARE", 0.5):
+            if share > s.getfloat("NEWSCRAWL_HEALTH_MAX_GENERIC_SHARE"):
                 return f"{spider_name}: {generic} of {exported} bodies came from the generic fallback ({share:.0%}); the site layout has probably changed"
         return None
 

@@ -38,7 +38,7 @@ class ExpiringRFPDupeFilter(RFPDupeFilter):
     @classmethod
     def from_spider(cls, spider):
         df = super().from_spider(spider)
-        df.ttl = spider.settings.getint("NEWSCRAWL_REDIS_DUPEFILTER_TTL", cls.ttl)
+        df.ttl = spider.settings.getint("NEWSCRAWL_REDIS_DUPEFILTER_TTL")
         return df
 
     def request_seen(self, request):
@@ -84,7 +84,7 @@ class RedisIdleWait:
     def from_crawler(cls, crawler):
         if not crawler.settings.get("NEWSCRAWL_REDIS_URL"):
             raise NotConfigured  # no shared frontier: nothing to wait for (and nothing to log)
-        ext = cls(crawler, crawler.settings.getfloat("NEWSCRAWL_REDIS_MAX_IDLE", 10.0))
+        ext = cls(crawler, crawler.settings.getfloat("NEWSCRAWL_REDIS_MAX_IDLE"))
         crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(ext.request_scheduled, signal=signals.request_scheduled)
         return ext
@@ -142,7 +142,7 @@ class RedisScheduler(Scheduler):
         except RedisError as exc:
             return UnreachableFrontier(crawler, exc)
         instance.crawler = crawler
-        instance.heartbeat_ttl = crawler.settings.getint("NEWSCRAWL_REDIS_HEARTBEAT_TTL", cls.heartbeat_ttl)
+        instance.heartbeat_ttl = crawler.settings.getint("NEWSCRAWL_REDIS_HEARTBEAT_TTL")
         return instance
 
     # -- who else is crawling ------------------------------------------------

@@ -42,8 +42,8 @@ class GcTuning:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        freeze = settings.getbool("NEWSCRAWL_GC_FREEZE", True)
-        threshold = settings.getint("NEWSCRAWL_GC_THRESHOLD", 0)
+        freeze = settings.getbool("NEWSCRAWL_GC_FREEZE")
+        threshold = settings.getint("NEWSCRAWL_GC_THRESHOLD")
         if not freeze and threshold <= 0:
             raise NotConfigured("garbage collection left as Python sets it")
         ext = cls(freeze, threshold, crawler.stats)

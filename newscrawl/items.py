@@ -8,7 +8,6 @@ private working data for the pipelines; they are not exported (see
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
 
 # Extraction paths, best first: the site's own selectors, page metadata
 # (JSON-LD / Open Graph), generic main-text extraction.
@@ -34,11 +33,8 @@ class Article:
     http_status: int | None = None
     extraction: str | None = None  # site | metadata | generic
     # -- private, not exported -------------------------------------------
-    html: str | None = field(default=None, repr=False)  # raw page, for shell detection
-    # The cleaning Document the pipelines hand on, so that what one step learnt
-    # (what it removed, the title it recognised) reaches the next.
-    cleaning: Any = field(default=None, repr=False)
+    html: str | None = field(default=None, repr=False)  # raw page, for shell detection; freed once cleaned
 
 
-PRIVATE_FIELDS = {"html", "cleaning"}
+PRIVATE_FIELDS = {"html"}
 EXPORT_FIELDS: list[str] = [f.name for f in fields(Article) if f.name not in PRIVATE_FIELDS]

@@ -40,6 +40,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet import task
 
 from newscrawl import signals as newscrawl_signals
+from newscrawl.batching import TurnBatch
 from newscrawl.cleaning.document import Rejection
 from newscrawl.cleaning.neardup import DEFAULT_SCHEME
 from newscrawl.delivery import HANDLED_REASONS, Delivery, Recovery, new_run_id, story_key
@@ -47,7 +48,6 @@ from newscrawl.feeds import DurableFileFeedStorage
 from newscrawl.items import EXPORT_FIELDS
 from newscrawl.jsonl import JsonlWriter
 from newscrawl.outcome import FAILURE_KEY, fail
-from newscrawl.paths import data_dir
 from newscrawl.store import SchemeMismatch, StoreError, StoreLocked, StoreLost, open_stores
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ class FeedProblem(Exception):
 
 
 def state_dir_from_settings(settings) -> Path:
-    return Path(settings.get("NEWSCRAWL_STATE_DIR") or data_dir() / "state")
+    return Path(settings.get("NEWSCRAWL_STATE_DIR"))
 
 
 def open_stores_from_settings(settings, spider_name: str, rebuild_index: bool = False):
@@ -201,7 +201,7 @@ class Ledger:
         self.exported = 0  # stories done because every feed holds them
         self.counts: dict[str, int] = {"duplicate": 0, "gone": 0}
         self.settlement: dict[str, int] = {}
-        self._claims: list[tuple[str, asyncio.Future]] = []
+        self._claims = TurnBatch(self._write_claims)
         self._done_soon = False
         self._rejects: JsonlWriter | None = None
         self._heartbeat: task.LoopingCall | None = None
@@ -342,28 +342,18 @@ class Ledger:
 
     def claim(self, key: str) -> asyncio.Future:
         """A future for whether this run now holds ``key``; the claims of one loop turn go in one write."""
-        loop = asyncio.get_running_loop()
-        waiter = loop.create_future()
-        if not self._claims:
-            loop.call_soon(self._write_claims)
-        self._claims.append((key, waiter))
-        return waiter
+        return self._claims.add(key)
 
-    def _write_claims(self) -> None:
-        batch, self._claims = self._claims, []
+    def _write_claims(self, keys: list[str]) -> list[bool]:
         try:
             if self.delivery is None:
                 raise StoreError("the state store is not open")
-            claimed = self.delivery.claim([key for key, _ in batch])
+            claimed = self.delivery.claim(keys)
         except StoreError as exc:
             self._store_failed(exc)
-            for _, waiter in batch:
-                waiter.set_exception(exc)
-            return
-        for (_, waiter), ok in zip(batch, claimed):
-            if not ok:
-                self.counts["duplicate"] += 1
-            waiter.set_result(ok)
+            raise
+        self.counts["duplicate"] += claimed.count(False)
+        return claimed
 
     def _store_failed(self, exc: StoreError) -> None:
         reason = "state_lost" if isinstance(exc, StoreLost) else "state_unavailable"

@@ -82,8 +82,8 @@ class RetryAfterMiddleware(RetryMiddleware):
 
     def __init__(self, settings):
         super().__init__(settings)
-        self.backoff_base = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_BASE", 1.0)
-        self.backoff_max = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_MAX", 60.0)
+        self.backoff_base = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_BASE")
+        self.backoff_max = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_MAX")
         self.answered_hosts: set[str] = set()
 
     @classmethod
@@ -165,7 +165,7 @@ class PrivateAddressMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
-        self.enabled = crawler.settings.getbool("NEWSCRAWL_REFUSE_PRIVATE_ADDRESSES", True)
+        self.enabled = crawler.settings.getbool("NEWSCRAWL_REFUSE_PRIVATE_ADDRESSES")
         self.trusted: set[str] = {h.lower() for h in crawler.settings.getlist("NEWSCRAWL_TRUSTED_HOSTS")}
         self._verdicts: dict[str, str | None] = {}
         self._logged: set[tuple[str, str]] = set()
@@ -234,8 +234,8 @@ class BlockedHostBreaker:
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
-        return cls(crawler, s.getint("NEWSCRAWL_BLOCKED_STREAK", 20),
-                   {int(c) for c in s.getlist("NEWSCRAWL_BLOCKED_CODES", [403, 429])})
+        return cls(crawler, s.getint("NEWSCRAWL_BLOCKED_STREAK"),
+                   {int(c) for c in s.getlist("NEWSCRAWL_BLOCKED_CODES")})
 
     def process_request(self, request, spider=None):
         if self.tripped and host_of(request.url) in self.tripped:

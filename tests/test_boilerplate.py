@@ -7,9 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.cleaning.boilerplate import BoilerplateStripper
 from newscrawl.cleaning.document import Document, split_paragraphs
-from newscrawl.cleaning.rules import rules_from_settings
+from newscrawl.sites import cleaning_rules
+from newscrawl.steps import BOILERPLATE_STEPS, build_chain
+
+STRIP = build_chain(BOILERPLATE_STEPS)
+
+
+def strip_with(rules_extra, doc: Document) -> None:
+    """The boilerplate steps, with extra rules as NEWSCRAWL_EXTRA_RULES gives them."""
+    assert build_chain(BOILERPLATE_STEPS, extra_rules=rules_extra).clean(doc).kept
 
 CAPTURES = Path(__file__).parent / "fixtures" / "captures"
 BODY = split_paragraphs((CAPTURES / "story_body.txt").read_text(encoding="utf-8"))
@@ -25,7 +32,7 @@ TOKEN = "MENAFN03032026000049011224ID1110762093"
 
 def strip(text: str, **fields) -> Document:
     doc = Document.from_text(text, **fields)
-    assert BoilerplateStripper()(doc) is None
+    assert STRIP.clean(doc).kept
     return doc
 
 
@@ -149,24 +156,23 @@ def test_a_story_that_mentions_forward_looking_statements_once_keeps_the_sentenc
     assert strip(with_body(sentence)).paragraphs == BODY + [sentence]
 
 
-def test_rules_from_settings_add_patterns_for_one_source_only():
-    rules = rules_from_settings({"menafn": {"label_lines": ["Related Stories"]}, "gulfwire": {"label_lines": ["Wire Desk"]}})
+def test_extra_rules_add_patterns_for_one_source_only():
+    extra = {"menafn": {"label_lines": ["Related Stories"]}, "gulfwire": {"label_lines": ["Wire Desk"]}}
     text = with_body("Related Stories", "Wire Desk")
     menafn = Document.from_text(text, source="menafn")
-    BoilerplateStripper(rules)(menafn)
+    strip_with(extra, menafn)
     assert menafn.paragraphs == BODY + ["Wire Desk"]
     gulfwire = Document.from_text(text, source="gulfwire")
-    BoilerplateStripper(rules)(gulfwire)
+    strip_with(extra, gulfwire)
     assert gulfwire.paragraphs == BODY + ["Related Stories"]
     unknown = Document.from_text(text, source="generic")  # origin unknown: every rule set applies
-    BoilerplateStripper(rules)(unknown)
+    strip_with(extra, unknown)
     assert unknown.paragraphs == BODY
 
 
-def test_rules_from_settings_plain_fields_extend_the_generic_set():
-    rules = rules_from_settings({"disclaimers": ["Republished with permission of … All rights reserved."]})
+def test_extra_rules_in_plain_fields_extend_the_generic_set():
     doc = Document.from_text(with_body("Republished with permission of Gulf Wire. All rights reserved."))
-    BoilerplateStripper(rules)(doc)
+    strip_with({"disclaimers": ["Republished with permission of … All rights reserved."]}, doc)
     assert doc.paragraphs == BODY
 
 
@@ -181,4 +187,4 @@ def test_rules_from_settings_plain_fields_extend_the_generic_set():
 )
 def test_bad_extra_rules_are_reported_clearly_at_start(extra, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
-        rules_from_settings(extra)
+        cleaning_rules(extra)

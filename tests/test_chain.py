@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from parsel import Selector
 
-from newscrawl.cleaning.boilerplate import BoilerplateStripper
-from newscrawl.cleaning.chain import CleaningChain, Outcome, clean_text, default_steps
+from newscrawl.cleaning.chain import CleaningChain, Outcome, StepResult
 from newscrawl.cleaning.document import Document, Rejection, split_paragraphs
-from newscrawl.cleaning.passages import RepeatedPassageFilter
-from newscrawl.cleaning.shells import EmptyBodyFilter, ShellFilter
+from newscrawl.steps import DEFAULT_STEPS, TEXT_STEPS, build_chain, build_step, clean_text
+from newscrawl.sites import cleaning_rules
 from tests.shared_data import SHARED, needs_shared
+
+
+def text_steps(*after):
+    """The default steps that read only the story, then ``after``."""
+    return [build_step(spec, rules=cleaning_rules(), index=None) for spec in TEXT_STEPS] + list(after)
 
 CAPTURES = Path(__file__).parent / "fixtures" / "captures"
 BODY = split_paragraphs((CAPTURES / "story_body.txt").read_text(encoding="utf-8"))
@@ -37,10 +42,13 @@ class RejectAll:
 
 
 def test_default_steps_run_in_the_documented_order():
-    assert [s.name for s in default_steps()] == ["shells", "boilerplate", "passages", "empty"]
-    extra = RejectAll()
-    steps = default_steps(near_duplicates=extra)
-    assert [s.name for s in steps][-1] == "near_duplicates" and steps[-1] is extra
+    assert [s.name for s in build_chain(TEXT_STEPS).steps] == [
+        "shells", "disclaimers", "labels", "forward_looking", "headline", "passages", "empty"]
+    from newscrawl.store import MemoryIndex
+    from newscrawl.cleaning.neardup import DEFAULT_SCHEME
+
+    chain = build_chain(DEFAULT_STEPS, index=MemoryIndex(DEFAULT_SCHEME))
+    assert [s.name for s in chain.stateful] == ["near_duplicates"] and len(chain.pure) == 7
 
 
 @pytest.mark.parametrize("capture", ["menafn_seed_style.txt", "menafn_mojibake.txt"])
@@ -61,7 +69,7 @@ def test_press_release_cleans_to_its_release_without_fls_or_disclaimers():
 
 def test_a_shell_stops_the_chain_at_the_shell_step():
     extra = RejectAll()
-    chain = CleaningChain(default_steps(near_duplicates=extra))
+    chain = CleaningChain(text_steps(extra))
     text = read("shells/menafn_soft404.txt")
     out = chain.clean(Document.from_text(text))
     assert not out.kept
@@ -79,7 +87,7 @@ def test_a_kept_story_reaches_the_near_duplicate_step_cleaned():
         def __call__(self, doc):
             seen.append(list(doc.paragraphs))
 
-    out = CleaningChain(default_steps(near_duplicates=Record())).clean(Document.from_text(read("menafn_seed_style.txt")))
+    out = CleaningChain(text_steps(Record())).clean(Document.from_text(read("menafn_seed_style.txt")))
     assert out.kept and seen == [BODY]
 
 
@@ -94,13 +102,13 @@ def test_record_with_nothing_left_after_boilerplate_is_an_error_shell_from_the_e
 
 def test_outcome_kept_follows_the_rejection():
     doc = Document(paragraphs=[])
-    assert Outcome(doc).kept and not Outcome(doc, Rejection("empty"), "empty").kept
+    assert Outcome(doc).kept and not Outcome(doc, [StepResult("empty", Counter(), Rejection("empty"))]).kept
 
 
 def run_as_separate_pipelines(text: str, **fields):
     """What the item pipelines do: every step gets a fresh Document built from the previous body."""
     body = text
-    for step in (ShellFilter(), BoilerplateStripper(), RepeatedPassageFilter(), EmptyBodyFilter()):
+    for step in text_steps():
         doc = Document(paragraphs=split_paragraphs(body), **fields)
         rejection = step(doc)
         if rejection is not None:
@@ -160,7 +168,7 @@ def test_the_real_seed_cleans_to_exactly_its_article():
 @needs_shared
 def test_shared_menafn_fixtures_through_their_html():
     fixtures = SHARED / "fixtures" / "menafn"
-    chain = CleaningChain(default_steps())
+    chain = build_chain(TEXT_STEPS)
     article = (fixtures / "article.html").read_text(encoding="utf-8")
     container = Selector(text=article).css("div.entry-summary.tit p::text").getall()
     out = chain.clean(Document(paragraphs=container, html=article, http_status=200, source="menafn"))

@@ -176,15 +176,14 @@ def test_a_repeat_by_id_or_by_text_is_rejected_as_duplicate(tmp_path):
 
 
 KILLABLE = r"""
-import sys, time
-from pathlib import Path
+import sys
 import newscrawl.clean_files as cf
 real = cf._clean_chunk
-def slow(*args, **kw):  # a long input: each chunk takes a while, so the kill lands mid-run
+def paced(*args, **kw):  # after each chunk, wait for the test's go-ahead: the kill lands mid-run, always
     real(*args, **kw)
     print("chunk", flush=True)
-    time.sleep(0.05)
-cf._clean_chunk = slow
+    sys.stdin.readline()
+cf._clean_chunk = paced
 cf.CHUNK = 8
 from newscrawl.cli import main
 sys.exit(main(sys.argv[1:]))
@@ -196,10 +195,13 @@ def test_a_killed_run_then_the_same_command_gives_every_record_once(tmp_path, wi
     src, out, rej, state_dir = tmp_path / "in.jsonl", tmp_path / "o.jsonl", tmp_path / "r.jsonl", tmp_path / "state"
     records = records_file(src, 120, with_ids=with_ids)
     args = ["clean", str(src), "--output", str(out), "--rejects", str(rej), "--state", str(state_dir), "--jobs", "0"]
-    proc = subprocess.Popen([sys.executable, "-c", KILLABLE, *args], cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", KILLABLE, *args], cwd=REPO, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for _ in range(4):  # some chunks claimed and indexed, then SIGKILL
         assert proc.stdout.readline().strip() == "chunk"
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    assert proc.stdout.readline().strip() == "chunk"
     proc.kill()
     proc.wait(timeout=30)
     assert not out.exists()  # nothing delivered by the killed run

@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newscrawl.cleaning.chain import clean_text
+from newscrawl.steps import clean_text
 from newscrawl.cleaning.document import split_paragraphs
 from newscrawl.cleaning.text import fix_mojibake, match_key, match_keys, normalize_space
 

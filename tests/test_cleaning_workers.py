@@ -30,12 +30,24 @@ import numpy as np
 import pytest
 
 from newscrawl.clean_files import run_clean
-from newscrawl.cleaning.chain import CleaningChain, default_steps
+from newscrawl.cleaning.chain import CleaningChain, Outcome, Preparation
 from newscrawl.cleaning.document import Document, split_paragraphs
-from newscrawl.cleaning.neardup import (DEFAULT_SCHEME, FINGERPRINT_KEY, MinHashScheme, NearDuplicateFilter,
-                                        body_digest, fingerprint, precomputed_fingerprint)
-from newscrawl.cleaning.workers import CleaningWorkers, prepare, prepare_in_worker
+from newscrawl.cleaning.neardup import (DEFAULT_SCHEME, FingerprintTaker, MinHashScheme, NearDuplicateFilter,
+                                        TakenFingerprint, body_digest, fingerprint)
+from newscrawl.cleaning.workers import CleaningWorkers, prepare_in_worker
+from newscrawl.sites import cleaning_rules
+from newscrawl.steps import DEFAULT_STEPS, TEXT_STEPS, build_chain, build_step
 from newscrawl.store import MemoryIndex
+
+
+def preparation(scheme: MinHashScheme | None = DEFAULT_SCHEME) -> Preparation:
+    """What a crawl's workers run: the steps that read only the story, then the fingerprint."""
+    steps = [build_step(spec, rules=cleaning_rules(), index=None) for spec in TEXT_STEPS]
+    return Preparation(steps, FingerprintTaker(scheme) if scheme is not None else None)
+
+
+def full_chain() -> CleaningChain:
+    return build_chain(DEFAULT_STEPS, index=MemoryIndex(DEFAULT_SCHEME))
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -270,7 +282,7 @@ def _in_worker() -> bool:
 KILL_WHEN = "NEWSCRAWL_TEST_KILL_WHEN"  # env: a file whose creation the dying worker waits for
 
 
-def _prepare_or_die(doc: Document) -> tuple[int, Document]:
+def _prepare_or_die(doc: Document) -> tuple[int, Outcome]:
     """In a worker: SIGKILL itself at ``KILL_ID`` (as the OOM killer would), once the file named by
     ``$NEWSCRAWL_TEST_KILL_WHEN`` exists if that is set; else ``prepare`` with the pool's steps."""
     if doc.id == KILL_ID and _in_worker():
@@ -282,7 +294,7 @@ def _prepare_or_die(doc: Document) -> tuple[int, Document]:
     return os.getpid(), prepare_in_worker(doc)
 
 
-def _prepare_or_fail(doc: Document) -> Document:
+def _prepare_or_fail(doc: Document) -> Outcome:
     if doc.id == FAIL_ID:
         raise ValueError(f"cannot prepare {doc.id}")
     return prepare_in_worker(doc)
@@ -308,12 +320,14 @@ def sample_docs(n: int = 150) -> list[Document]:
     return docs
 
 
-def summary(doc: Document) -> tuple:
+def summary(outcome: Outcome) -> tuple:
     """What a prepared document carries, comparable across processes."""
-    digest, scheme, fp = doc.extra.get(FINGERPRINT_KEY, (None, None, None))
-    verdicts = {name: (dict(removed), rejection) for name, (removed, rejection) in doc.extra["verdicts"].items()}
+    doc = outcome.doc
+    taken = doc.fingerprint
+    verdicts = [(r.step, dict(r.removed), r.rejection) for r in outcome.results]
     return (doc.id, doc.paragraphs, dict(doc.removed), doc.title, doc.provider, doc.published, doc.html, verdicts,
-            digest, scheme, None if fp is None else (fp.signature.tolist(), fp.shingles))
+            None if taken is None else (taken.digest, taken.scheme, taken.fingerprint.signature.tolist(),
+                                        taken.fingerprint.shingles))
 
 
 def pool_pids(before: set[int]) -> set[int]:
@@ -325,7 +339,7 @@ def check_killed_run(got: list, docs: list[Document], expected: list[tuple], poo
     assert pool.broken and "exited with code -9" in pool.broken  # says which worker went, and how
     assert [item.id for item, _, _ in got] == [d.id for d in docs]
     assert all(ok for _, ok, _ in got), [v for _, ok, v in got if not ok]
-    assert [summary(doc) for _, _, (_, doc) in got] == expected
+    assert [summary(outcome) for _, _, (_, outcome) in got] == expected
     where = {item.id: pid for item, _, (pid, _) in got}
     assert where[KILL_ID] == os.getpid()  # redone in this process after the worker died
     workers = set(where.values()) - {os.getpid()}
@@ -340,12 +354,13 @@ def check_killed_run(got: list, docs: list[Document], expected: list[tuple], poo
 def test_a_killed_worker_loses_nothing_and_keeps_the_order():
     """All batches are handed out at once here (8 of 8 docs: the window of two workers), so the kill is
     always met as a broken batch, never by a new submission (see the next test)."""
-    steps = default_steps()
+    prepare = preparation()
     docs = sample_docs(64)
-    expected = [summary(prepare(copy.deepcopy(d), steps, DEFAULT_SCHEME)) for d in docs]
-    assert any(s[7]["shells"][1] for s in expected) and not all(s[7]["shells"][1] for s in expected)
+    expected = [summary(prepare(copy.deepcopy(d))) for d in docs]
+    shells = [s[7][0][2] for s in expected]  # the shell step's verdict on each
+    assert any(shells) and not all(shells)
     before = {p.pid for p in multiprocessing.active_children()}
-    pool = CleaningWorkers(2, steps, DEFAULT_SCHEME)
+    pool = CleaningWorkers(2, prepare)
     try:
         got = list(pool.map_ordered(_prepare_or_die, docs, batch=8))
     finally:
@@ -354,13 +369,13 @@ def test_a_killed_worker_loses_nothing_and_keeps_the_order():
 
 
 def test_a_worker_killed_while_earlier_batches_are_consumed_loses_nothing(tmp_path, monkeypatch):
-    steps = default_steps()
+    prepare = preparation()
     docs = sample_docs(150)  # more than the 8 batches handed out at first: the loop submits more later
-    expected = [summary(prepare(copy.deepcopy(d), steps, DEFAULT_SCHEME)) for d in docs]
+    expected = [summary(prepare(copy.deepcopy(d))) for d in docs]
     kill_now = tmp_path / "kill-now"
     monkeypatch.setenv(KILL_WHEN, str(kill_now))  # the workers are spawned with it
     before = {p.pid for p in multiprocessing.active_children()}
-    pool = CleaningWorkers(2, steps, DEFAULT_SCHEME)
+    pool = CleaningWorkers(2, prepare)
     try:
         results = pool.map_ordered(_prepare_or_die, docs, batch=8)
         got = [next(results)]  # the first batch is back...
@@ -376,9 +391,9 @@ def test_a_worker_killed_while_earlier_batches_are_consumed_loses_nothing(tmp_pa
 
 
 def test_a_record_that_raises_in_a_worker_is_reported_alone():
-    steps = default_steps()
+    prepare = preparation()
     docs = sample_docs(40)
-    pool = CleaningWorkers(2, steps, DEFAULT_SCHEME)
+    pool = CleaningWorkers(2, prepare)
     try:
         got = list(pool.map_ordered(_prepare_or_fail, docs, batch=8))
     finally:
@@ -387,27 +402,27 @@ def test_a_record_that_raises_in_a_worker_is_reported_alone():
     assert [item.id for item, _, _ in got] == [d.id for d in docs]
     failed = [(item.id, value) for item, ok, value in got if not ok]
     assert failed == [(FAIL_ID, f"ValueError: cannot prepare {FAIL_ID}")]
-    expected = {d.id: summary(prepare(copy.deepcopy(d), steps, DEFAULT_SCHEME)) for d in docs}
+    expected = {d.id: summary(prepare(copy.deepcopy(d))) for d in docs}
     assert [summary(v) for item, ok, v in got if ok] == [expected[d.id] for d in docs if d.id != FAIL_ID]
 
 
 def test_the_chain_reports_a_workers_verdicts_as_its_own():
-    """``CleaningChain.clean`` over documents prepared in workers: the outcomes of cleaning them here."""
+    """A chain deciding over documents prepared in workers: the outcomes of cleaning them here."""
     docs = sample_docs(60)
-    here_chain = CleaningChain(default_steps(near_duplicates=NearDuplicateFilter(MemoryIndex(DEFAULT_SCHEME))))
-    pool_chain = CleaningChain(default_steps(near_duplicates=NearDuplicateFilter(MemoryIndex(DEFAULT_SCHEME))))
-    pool = CleaningWorkers(2, pool_chain.steps[:-1], DEFAULT_SCHEME)
+    here_chain, pool_chain = full_chain(), full_chain()
+    pool = CleaningWorkers(2, pool_chain.preparation)
     try:
-        prepared = [doc for _, ok, doc in pool.map_ordered(prepare_in_worker, [copy.deepcopy(d) for d in docs], batch=7)
+        prepared = [o for _, ok, o in pool.map_ordered(prepare_in_worker, [copy.deepcopy(d) for d in docs], batch=7)
                     if ok]
     finally:
         pool.close()
-    for doc, ready in zip(docs, prepared):
+    for doc, there in zip(docs, prepared):
         here = here_chain.clean(copy.deepcopy(doc))
-        there = pool_chain.clean(ready)
+        pool_chain.decide([there])
         assert (there.step, there.rejection, there.doc.paragraphs, dict(there.doc.removed)) == \
                (here.step, here.rejection, here.doc.paragraphs, dict(here.doc.removed)), doc.id
-        assert not there.doc.extra.get("verdicts") and FINGERPRINT_KEY not in there.doc.extra  # all taken
+        assert [r.step for r in there.results] == [r.step for r in here.results]
+        assert there.doc.fingerprint is None  # taken
     assert here_chain.steps[-1].counts == pool_chain.steps[-1].counts
     assert pool_chain.steps[-1].counts["duplicates"] > 0
 
@@ -425,11 +440,11 @@ def decide(index_texts: dict[str, str], doc: Document, scheme: MinHashScheme = D
 
 def test_a_fingerprint_of_the_body_before_an_edit_is_not_used():
     a, b = article("oil-reuters.txt"), article("emirates-cnbc.txt")
-    steps = default_steps()
+    prepare = preparation()
 
     def prepared_a_then_b() -> Document:
-        doc = prepare(Document.from_text(a, id="edited"), steps, DEFAULT_SCHEME)
-        assert FINGERPRINT_KEY in doc.extra
+        doc = prepare(Document.from_text(a, id="edited")).doc
+        assert isinstance(doc.fingerprint, TakenFingerprint)
         doc.paragraphs = split_paragraphs(b)  # changed after the worker: now B's text
         return doc
 
@@ -438,34 +453,31 @@ def test_a_fingerprint_of_the_body_before_an_edit_is_not_used():
     assert rejection is not None and (rejection.reason, rejection.duplicate_of) == ("near_duplicate", "b")
     assert rejection == decide({"b": b}, Document.from_text(b, id="edited"))
     # A is known: the edited document is not A any more (its stale fingerprint would reject it as A's copy).
-    cleaned_a = "\n".join(prepare(Document.from_text(a, id="a"), steps, None).paragraphs)
+    cleaned_a = "\n".join(preparation(None)(Document.from_text(a, id="a")).doc.paragraphs)
     assert decide({"a": cleaned_a}, Document.from_text(cleaned_a, id="copy")) is not None  # A's copy is caught
     assert decide({"a": cleaned_a}, prepared_a_then_b()) is None
-    doc = prepared_a_then_b()
-    assert precomputed_fingerprint(doc, DEFAULT_SCHEME) is None
-    assert FINGERPRINT_KEY not in doc.extra
 
 
 @pytest.mark.parametrize("scheme", [MinHashScheme(seed=2), MinHashScheme(num_perm=64, bands=21, rows=3)],
                          ids=["another-seed", "fewer-permutations"])
 def test_a_fingerprint_taken_with_another_scheme_is_not_used(scheme):
     a = article("moon-landers-space.txt")
-    doc = prepare(Document.from_text(a, id="copy"), default_steps(), scheme)
+    doc = preparation(scheme)(Document.from_text(a, id="copy")).doc
     body = "\n".join(doc.paragraphs)
-    assert doc.extra[FINGERPRINT_KEY][1] == scheme
-    assert precomputed_fingerprint(copy.deepcopy(doc), DEFAULT_SCHEME) is None
+    assert doc.fingerprint.scheme == scheme
     rejection = decide({"original": body}, doc)  # the index (DEFAULT_SCHEME) holds the same body
     assert rejection is not None and (rejection.reason, rejection.duplicate_of) == ("near_duplicate", "original")
 
 
 def test_the_workers_fingerprint_is_taken_for_the_same_body_and_scheme():
-    doc = prepare(Document.from_text(article("plague-smithsonian.txt"), id="p"), default_steps(), DEFAULT_SCHEME)
-    digest, scheme, fp = doc.extra[FINGERPRINT_KEY]
-    assert (digest, scheme) == (body_digest(doc.paragraphs), DEFAULT_SCHEME)
+    doc = preparation()(Document.from_text(article("plague-smithsonian.txt"), id="p")).doc
+    taken = doc.fingerprint
+    assert (taken.digest, taken.scheme) == (body_digest(doc.paragraphs), DEFAULT_SCHEME)
     fresh = fingerprint(doc.paragraphs, DEFAULT_SCHEME)
-    assert np.array_equal(fp.signature, fresh.signature) and fp.shingles == fresh.shingles
-    assert precomputed_fingerprint(doc, DEFAULT_SCHEME) is fp
-    assert FINGERPRINT_KEY not in doc.extra  # taken once
+    assert np.array_equal(taken.fingerprint.signature, fresh.signature) and taken.fingerprint.shingles == fresh.shingles
+    index = MemoryIndex(DEFAULT_SCHEME)
+    assert NearDuplicateFilter(index)(doc) is None and doc.fingerprint is None  # taken once, and used
+    assert index.query(fresh)[0].key == "p"
 
 
 # --- 6. the crawl ---------------------------------------------------------------------------------
@@ -493,17 +505,15 @@ def test_crawl_exports_the_same_with_and_without_cleaning_workers(tmp_path):
     plain[0].paragraphs = plain[0].paragraphs + plain[0].paragraphs[:2]  # a repeated passage
     with serve(site) as server:
         starts = [server.url(site.listing_path), server.url(site.rss_path)]
-        on = run_crawl(starts, tmp_path / "workers")
+        on = run_crawl(starts, tmp_path / "workers", "NEWSCRAWL_CLEANING_WORKERS=1")
         off = run_crawl(starts, tmp_path / "no-workers", "NEWSCRAWL_CLEANING_WORKERS=0")
     for result in (on, off):
         assert result.returncode == 0, result.stderr[-3000:]
 
-    assert "newscrawl.pipelines.CleaningWorkersPipeline" in enabled_pipelines(on.stderr)
-    assert "Disabled newscrawl.pipelines.CleaningWorkersPipeline" not in on.stderr
+    assert "newscrawl.pipeline.CleaningPipeline" in enabled_pipelines(on.stderr)
+    assert (on.stats["newscrawl/cleaning/workers"], off.stats["newscrawl/cleaning/workers"]) == (1, 0)
+    assert "cleaning in 1 worker process: shells, " in on.stderr and "cleaning in the crawl's process" in off.stderr
     assert "newscrawl/cleaning_workers/fallback" not in on.stats and "cleaning worker" not in on.stderr
-    assert "newscrawl.pipelines.CleaningWorkersPipeline" not in enabled_pipelines(off.stderr)
-    assert ("Disabled newscrawl.pipelines.CleaningWorkersPipeline: NEWSCRAWL_CLEANING_WORKERS is 0"
-            in off.stderr)
 
     def bodies(result) -> dict[str, str]:
         assert len(result.ids) == len(set(result.ids))

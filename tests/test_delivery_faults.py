@@ -16,6 +16,9 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -123,14 +126,22 @@ def test_a_data_directory_named_with_odd_characters_works_and_recovers_a_killed_
 def test_a_second_run_on_the_same_data_directory_is_refused_while_the_first_runs(tmp_path):
     site = build_site(40, seed=7)
     data = tmp_path / "data"
-    with serve(site) as server:
+    held = site.stories[-1]  # the first run cannot end before the test lets this page answer
+    pages = site.render()
+    release = threading.Event()
+    pages[held.path] = replace(pages[held.path], hold=release)
+    with LoopbackSite(pages, not_found=Page("", status=404)) as server:
         starts = [server.url(site.listing_path), server.url(site.rss_path)]
-        first = start_crawl(starts, data, "DOWNLOAD_DELAY=0.05", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
-        wait_for_lines(data, 3, first)
-        assert first.poll() is None, "the first run must still be running for this test to race"
-        code, stderr = crawl(starts, data)  # a cron line overlapping a slow run
-        waiter = start_crawl(starts, data, "NEWSCRAWL_STATE_LOCK_WAIT=120")  # or one told to wait its turn
-        assert first.poll() is None, "the first run must still be running for this test to race"
+        first = start_crawl(starts, data)
+        try:
+            deadline = time.monotonic() + 60
+            while not server.arrived(held.path) and first.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert first.poll() is None and server.arrived(held.path), "the first run never reached the held page"
+            code, stderr = crawl(starts, data)  # a cron line overlapping a slow run
+            waiter = start_crawl(starts, data, "NEWSCRAWL_STATE_LOCK_WAIT=120")  # or one told to wait its turn
+        finally:
+            release.set()
         first_code, first_err = finish(first)
         wait_code, wait_err = finish(waiter)
     assert code == 1
@@ -138,8 +149,9 @@ def test_a_second_run_on_the_same_data_directory_is_refused_while_the_first_runs
                         r"host [^)]+\); one run of a spider at a time on an embedded store", last_line(stderr))
     assert (first_code, wait_code) == (0, 0), first_err[-2000:] + wait_err[-2000:]
     assert sorted(ids(data)) == sorted(s.story_id for s in site.expected)  # exactly once
-    summaries = list((data / "runs" / "menafn").glob("*.json"))
-    assert len(summaries) == 3 and len({p.name for p in summaries}) == 3
+    summaries = [json.loads(p.read_text()) for p in (data / "runs" / "menafn").glob("*.json")]
+    assert len(summaries) == 3 and len({s["run"] for s in summaries}) == 3
+    assert sorted(s.get("stories_exported", 0) for s in summaries) == [0, 0, len(site.expected)]
 
 
 def test_runs_started_in_the_same_second_write_separate_files_and_never_double(tmp_path):

@@ -34,6 +34,7 @@ STEPS = st.lists(st.one_of(
 ), min_size=2, max_size=5)
 
 SLOW = ("DOWNLOAD_DELAY=0.03", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
+WORKERS = "NEWSCRAWL_CLEANING_WORKERS=1"  # as a real crawl cleans: in a worker process, killed with the crawl
 
 
 def adopt(data) -> subprocess.CompletedProcess:
@@ -64,7 +65,7 @@ def test_random_histories_of_runs_and_faults_deliver_every_story_once(tmp_path_f
                 code, stderr = finish(start_crawl(starts, data))
                 assert code == 0 or "store this data directory used" in stderr, stderr[-2000:]
             elif step[0] == "kill":
-                proc = start_crawl(starts, data, *SLOW)
+                proc = start_crawl(starts, data, WORKERS, *SLOW)
                 wait_for_lines(data, len(feed_ids(data)) + step[1], proc)
                 proc.send_signal(signal.SIGKILL)
                 proc.wait(timeout=30)
@@ -75,7 +76,7 @@ def test_random_histories_of_runs_and_faults_deliver_every_story_once(tmp_path_f
                 if code:
                     assert "No space left on device" in last_line(stderr) or "store" in last_line(stderr), stderr
             elif step[0] == "second_run_at_once":
-                first = start_crawl(starts, data, *SLOW)
+                first = start_crawl(starts, data, WORKERS, *SLOW)
                 wait_for_lines(data, len(feed_ids(data)) + 1, first)
                 second = finish(start_crawl(starts, data))
                 finish(first)

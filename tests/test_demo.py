@@ -23,8 +23,9 @@ def test_demo_crawls_the_sample_site_and_summarises(tmp_path, capsys):
     for item in items:
         if item.get("title"):
             assert item["title"] in out
-    # The project's feed landed in the demo's own data directory, not in ./data.
-    assert list((tmp_path / "data" / "feeds" / "menafn").glob("*.jsonl"))
+    # The run's state and summary landed in the demo's own data directory, not in ./data.
+    assert list((tmp_path / "data" / "runs" / "menafn").glob("*.json"))
+    assert (tmp_path / "data" / "state" / "menafn.sqlite3").exists()
 
 
 def test_demo_site_pages_render_every_story_state():

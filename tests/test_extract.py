@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newscrawl.extract import extract_article, site_for
 from newscrawl.items import EXTRACTION_GENERIC, EXTRACTION_METADATA, EXTRACTION_SITE
+from newscrawl.sites import site_for, site_named
+from tests.conftest import extract_by_host
 
 STORY_URL = "https://menafn.com/1110203344/Port-Authority-Opens-Second-Container-Terminal-in-Sohar?src=RSS"
 CANONICAL = "https://menafn.com/1110203344/Port-Authority-Opens-Second-Container-Terminal-in-Sohar"
@@ -33,7 +34,7 @@ def assert_no_chrome(body: str) -> None:
 
 def test_menafn_v1_fields(fixtures_dir):
     html = page(fixtures_dir, "menafn-v1.html")
-    a = extract_article(STORY_URL, html, http_status=200)
+    a = extract_by_host(STORY_URL, html, http_status=200)
     assert a.url == CANONICAL
     assert a.story_id == "1110203344"
     assert a.title == "Port Authority Opens Second Container Terminal in Sohar"  # h1 beats JSON-LD headline
@@ -50,7 +51,7 @@ def test_menafn_v1_fields(fixtures_dir):
 
 
 def test_menafn_v1_body_is_the_container_as_it_is(fixtures_dir):
-    a = extract_article(STORY_URL, page(fixtures_dir, "menafn-v1.html"))
+    a = extract_by_host(STORY_URL, page(fixtures_dir, "menafn-v1.html"))
     body = paragraphs(a)
     # dateline, repeated paragraph and doubled tracking token stay: cleaning removes and counts them
     assert body[0].startswith("(MENAFN- Times of Oman) The port authority on Monday opened")
@@ -63,7 +64,7 @@ def test_menafn_v1_body_is_the_container_as_it_is(fixtures_dir):
 
 
 def test_menafn_br_separated_body(fixtures_dir):
-    a = extract_article("https://menafn.com/1110109988/Central-Bank", page(fixtures_dir, "menafn-br-body.html"))
+    a = extract_by_host("https://menafn.com/1110109988/Central-Bank", page(fixtures_dir, "menafn-br-body.html"))
     assert paragraphs(a) == [
         "(MENAFN- Jordan News Agency) The central bank kept its main policy rate unchanged on Thursday, "
         "citing easing inflation and stable deposit growth.",
@@ -84,7 +85,7 @@ def test_menafn_br_separated_body(fixtures_dir):
 
 
 def test_menafn_redesign_with_json_ld_only(fixtures_dir):
-    a = extract_article("https://menafn.com/1110155566/Gulf-Airline?src=RSS", page(fixtures_dir, "menafn-redesign-jsonld.html"))
+    a = extract_by_host("https://menafn.com/1110155566/Gulf-Airline?src=RSS", page(fixtures_dir, "menafn-redesign-jsonld.html"))
     assert a.extraction == EXTRACTION_METADATA
     assert a.story_id == "1110155566"
     assert a.url == "https://menafn.com/1110155566/Gulf-Airline"
@@ -101,7 +102,7 @@ def test_menafn_redesign_with_json_ld_only(fixtures_dir):
 
 
 def test_menafn_redesign_with_open_graph_and_generic_text(fixtures_dir):
-    a = extract_article("https://menafn.com/1110301234/Desalination", page(fixtures_dir, "menafn-redesign-og.html"))
+    a = extract_by_host("https://menafn.com/1110301234/Desalination", page(fixtures_dir, "menafn-redesign-og.html"))
     assert a.extraction == EXTRACTION_GENERIC
     assert a.story_id == "1110301234"
     assert a.title == "Desalination Plant Expansion Approved"
@@ -117,7 +118,7 @@ def test_menafn_redesign_with_open_graph_and_generic_text(fixtures_dir):
 
 
 def test_menafn_story_id_from_canonical_link_when_url_has_none(fixtures_dir):
-    a = extract_article("http://www.menafn.com/menafn/1a2b3c4d-1234-abcd-1234-123456789abc/slug",
+    a = extract_by_host("http://www.menafn.com/menafn/1a2b3c4d-1234-abcd-1234-123456789abc/slug",
                         page(fixtures_dir, "menafn-v1.html"))
     assert a.story_id == "1110203344"
 
@@ -133,7 +134,7 @@ def test_menafn_story_id_from_canonical_link_when_url_has_none(fixtures_dir):
 )
 def test_menafn_title_fallbacks(snippet, title):
     html = f'<html><head>{snippet}</head><body><h1 class="main-entry-title"> </h1><div class="entry-summary tit"><p>x</p></div></body></html>'
-    assert extract_article("https://menafn.com/1110203344/x", html).title == title
+    assert extract_by_host("https://menafn.com/1110203344/x", html).title == title
 
 
 @pytest.mark.parametrize(
@@ -147,7 +148,7 @@ def test_menafn_title_fallbacks(snippet, title):
 def test_menafn_provider_fallbacks(body_html, provider):
     html = ('<html><head><script type="application/ld+json">{"@type":"NewsArticle","publisher":{"name":"JSON-LD Publisher"}}'
             f'</script></head><body><h2 class="main-entry-title"></h2><div class="entry-summary tit">{body_html}</div></body></html>')
-    assert extract_article("https://menafn.com/1110203344/x", html).provider == provider
+    assert extract_by_host("https://menafn.com/1110203344/x", html).provider == provider
 
 
 # --- other sites ------------------------------------------------------------------------------
@@ -155,10 +156,10 @@ def test_menafn_provider_fallbacks(body_html, provider):
 
 def test_unknown_site_uses_metadata_and_generic_text(fixtures_dir):
     url = "https://www.rundschau.example/lokales/waermenetz-123.html?utm_source=x"
-    a = extract_article(url, page(fixtures_dir, "generic-de.html"))
+    a = extract_by_host(url, page(fixtures_dir, "generic-de.html"))
     assert a.extraction == EXTRACTION_GENERIC
-    assert a.source == ""
-    assert a.url == url  # queries may matter on other sites
+    assert a.source == "generic"
+    assert a.url == url.replace("?utm_source=x", "")  # tracking parameters go; other queries may matter
     assert a.story_id is None
     assert a.language == "de"
     assert a.title == "Stadtwerke bauen neues Wärmenetz im Norden"
@@ -177,14 +178,14 @@ def test_unknown_site_uses_metadata_and_generic_text(fixtures_dir):
 def test_site_is_chosen_by_name_or_host():
     assert site_for("https://menafn.com/1110203344/x").name == "menafn"
     assert site_for("https://www.menafn.com/1110203344/x").name == "menafn"
-    assert site_for("https://notmenafn.com/1110203344/x").name == ""
-    assert site_for("http://127.0.0.1:8765/1110203344/x").name == ""
-    assert site_for("http://127.0.0.1:8765/1110203344/x", "menafn").name == "menafn"
-    assert site_for("http://[::1", None).name == ""
+    assert site_for("https://notmenafn.com/1110203344/x").name == "generic"
+    assert site_for("http://127.0.0.1:8765/1110203344/x").name == "generic"
+    assert site_named("menafn").name == "menafn" and site_named("wire").name == "generic"
+    assert site_for("http://[::1").name == "generic"
 
 
 def test_loopback_mirror_with_site_name_reads_like_menafn(fixtures_dir):
-    a = extract_article("http://127.0.0.1:8765/1110203344/Port?src=RSS", page(fixtures_dir, "menafn-v1.html"), site="menafn")
+    a = extract_by_host("http://127.0.0.1:8765/1110203344/Port?src=RSS", page(fixtures_dir, "menafn-v1.html"), site=site_named("menafn"))
     assert a.url == "http://127.0.0.1:8765/1110203344/Port"
     assert a.story_id == "1110203344"
     assert a.extraction == EXTRACTION_SITE
@@ -195,7 +196,7 @@ def test_loopback_mirror_with_site_name_reads_like_menafn(fixtures_dir):
 
 @pytest.mark.parametrize("html", ["", "   ", "\x00\x01\x02", "<", "<html><body></body></html>", "<p>\u00a0</p><br><br>"])
 def test_empty_or_trivial_input_gives_an_empty_article(html):
-    a = extract_article(STORY_URL, html)
+    a = extract_by_host(STORY_URL, html)
     assert a.body == ""
     assert a.extraction is None
     assert a.title is None
@@ -204,16 +205,16 @@ def test_empty_or_trivial_input_gives_an_empty_article(html):
 
 def test_bytes_are_decoded_and_none_is_empty(fixtures_dir):
     raw = (fixtures_dir / "pages" / "menafn-v1.html").read_bytes()
-    a = extract_article(STORY_URL, raw)
+    a = extract_by_host(STORY_URL, raw)
     assert a.title == "Port Authority Opens Second Container Terminal in Sohar"
     assert a.html == raw.decode("utf-8")
-    empty = extract_article(STORY_URL, None)
+    empty = extract_by_host(STORY_URL, None)
     assert (empty.body, empty.html, empty.extraction) == ("", None, None)
 
 
 def test_garbage_html_does_not_raise(fixtures_dir):
     html = page(fixtures_dir, "garbage.html")
-    a = extract_article("https://example.org/x", html)
+    a = extract_by_host("https://example.org/x", html)
     assert (a.body == "") == (a.extraction is None)
     assert "\x00" not in a.body
     assert a.html == html
@@ -227,6 +228,6 @@ _TAGS = st.sampled_from(["<p>", "</p>", "<div class='entry-summary tit'>", "</di
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.one_of(_TAGS, st.text(max_size=20)), max_size=40))
 def test_arbitrary_markup_never_raises(chunks):
-    a = extract_article(STORY_URL, "".join(chunks))
+    a = extract_by_host(STORY_URL, "".join(chunks))
     assert (a.body == "") == (a.extraction is None)
     assert all(p.strip() == p and p for p in paragraphs(a))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-
-from newscrawl.extract import extract_article
 from newscrawl.items import EXTRACTION_SITE
+from tests.conftest import extract_by_host
 from tests.shared_data import SHARED, needs_shared
 
 pytestmark = needs_shared
@@ -13,7 +12,7 @@ URL = "https://menafn.com/1109876543/NATO-Chief-Calls-for-Support-of-All-Efforts
 
 
 def extract(name: str, url: str = URL):
-    return extract_article(url, (MENAFN / name).read_text(encoding="utf-8"))
+    return extract_by_host(url, (MENAFN / name).read_text(encoding="utf-8"))
 
 
 def test_article_fixture():

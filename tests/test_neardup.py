@@ -16,7 +16,7 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newscrawl.cleaning.document import MATCH_KEYS, Document
+from newscrawl.cleaning.document import Document
 from newscrawl.cleaning.neardup import (DEFAULT_SCHEME, MinHashScheme, NearDuplicateFilter, SchemeMismatch,
                                         body_fingerprint, content_key, fingerprint, shingle_hash, shingles, tokens)
 from newscrawl.cleaning.text import match_key
@@ -234,7 +234,7 @@ def test_first_seen_wins_and_a_story_is_never_its_own_duplicate():
     step = NearDuplicateFilter(index)
     first = doc(article("emirates-cnbc"), key="1101")
     assert step(first) is None
-    assert first.extra["near_duplicates"]["indexed_as"] == "1101"
+    assert first.indexed_as == "1101"
     assert step(doc(article("emirates-cnbc"), key="1101")) is None  # the same story again after a crash
     copy = step(doc(syndicated_copy(article("emirates-cnbc"), 1), key="1102"))
     assert copy is not None and copy.duplicate_of == "1101"
@@ -336,9 +336,9 @@ def test_the_fingerprint_from_the_passage_steps_keys_is_the_bodys_own(name):
     paragraphs = [p for p in article(name).split("\n") if p.strip()]
     copied = Document(paragraphs=paragraphs + paragraphs[:2] + ["Ünïcödé — “quoted” naïve café"], id=name)
     RepeatedPassageFilter()(copied)
-    assert copied.removed["repeated_passage"] == 2 and MATCH_KEYS in copied.extra
+    assert copied.removed["repeated_passage"] == 2 and copied.match_keys is not None
     assert body_fingerprint(copied) == fingerprint(copied.paragraphs)
-    assert MATCH_KEYS not in copied.extra  # used up
+    assert copied.match_keys is None  # used up
 
     edited = Document(paragraphs=list(paragraphs), id=name)
     RepeatedPassageFilter()(edited)

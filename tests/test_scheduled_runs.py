@@ -83,7 +83,8 @@ def test_runs_killed_at_random_points_lose_and_double_nothing(tmp_path):
         # Slow the crawl down so that kills land mid-run, then SIGKILL it at random moments.
         exported_after_kill = []
         for _ in range(3):
-            proc = start_crawl(starts, data, "DOWNLOAD_DELAY=0.02", "CONCURRENT_REQUESTS_PER_DOMAIN=2")
+            proc = start_crawl(starts, data, "NEWSCRAWL_CLEANING_WORKERS=1", "DOWNLOAD_DELAY=0.02",
+                               "CONCURRENT_REQUESTS_PER_DOMAIN=2")
             wait_for_lines(data, rng.randint(5, 25), proc)
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from newscrawl.cleaning.document import Document, split_paragraphs
-from newscrawl.cleaning.rules import rules_from_settings
+from newscrawl.sites import cleaning_rules
 from newscrawl.cleaning.shells import EmptyBodyFilter, ShellFilter
 
 CAPTURES = Path(__file__).parent / "fixtures" / "captures"
@@ -36,7 +36,7 @@ def read(path: Path) -> str:
 
 
 def shell_check(doc: Document):
-    return ShellFilter()(doc)
+    return ShellFilter(cleaning_rules())(doc)
 
 
 def test_every_shell_fixture_has_an_expected_reason():
@@ -93,7 +93,7 @@ def test_seed_style_capture_keeps_its_story_and_loses_the_leaked_shell_lines():
     assert "Sorry!!" not in doc.paragraphs
     assert not any(p.startswith("Error! We") for p in doc.paragraphs)
     assert all(p in doc.paragraphs for p in BODY[1:-1])
-    assert doc.extra["lead_shell_lines"] is True  # the boilerplate step then knows the next line is the title
+    assert doc.lead_removed is True  # the headline step then knows the next line is the title
 
 
 def test_a_story_quoting_error_messages_keeps_every_sentence():
@@ -137,7 +137,7 @@ def test_broken_or_odd_html_never_crashes_the_step():
 def test_extra_shell_lines_from_settings_are_used():
     text = "Bot wall\nPlease come back later"
     assert shell_check(Document.from_text(text)) is None
-    rejection = ShellFilter(rules_from_settings({"blocked_lines": ["Bot wall"]}))(Document.from_text(text))
+    rejection = ShellFilter(cleaning_rules({"blocked_lines": ["Bot wall"]}))(Document.from_text(text))
     assert rejection is not None and rejection.reason == "blocked" and "Bot wall" in rejection.detail
 
 

@@ -6,8 +6,9 @@ import pytest
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 
 from newscrawl.middlewares import backoff_delay, parse_retry_after
-from newscrawl.spiders.links import feed_links, is_feed, next_page, story_links
-from newscrawl.spiders.menafn import allowed_domains_for, parse_start_urls
+from newscrawl.sites import site_named
+from newscrawl.spiders.discovery import feed_links, is_feed, next_page, story_links
+from newscrawl.spiders.news import allowed_domains_for, parse_start_urls
 from tests.conftest import FIXTURES
 
 SITE = FIXTURES / "site"
@@ -48,7 +49,7 @@ def test_html_listing_is_not_a_feed():
 
 def test_listing_story_links_cover_new_legacy_and_guid_forms_only():
     response = page("listing-next-text.html", "https://menafn.com/listing/business?page=3")
-    links = story_links(response)
+    links = story_links(response, site_named("menafn"))
     assert "https://menafn.com/1109876543/NATO-Chief-Calls-for-Support-of-All-Efforts-to-End-Ukraine-War-Faster" in links
     assert any(u.startswith("https://menafn.com/1109876611/Rutte-Every-Initiative") for u in links)
     assert "https://menafn.com/qn_news_story_s.aspx?storyid=1094827896&title=Old-Story" in links

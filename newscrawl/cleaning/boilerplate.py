@@ -1,229 +1,103 @@
-"""Strip what surrounds a story: disclaimers, labels, tracking tokens, FLS blocks, dateline, title.
+"""The page's own text around a story, one step per rule family: disclaimers, labels, safe-harbor blocks, headlines.
 
-Why one step: these are all *the page's* text rather than the story's, and
-they are found the same way (rules.py data matched line by line, or across
-lines for disclaimers). The dateline and the title are not thrown away: they
-fill ``doc.provider`` / ``doc.title``, and a date label fills ``doc.published``.
-Every removal is counted in ``doc.removed[rule]``.
+These steps remove text that is *the page's* rather than the story's, each
+family found by the source's rules (``rules.py`` data, a site's set in its
+``newscrawl/sites`` module) and counted under its rule name in
+``doc.removed``. What they remove is not always thrown away: a date label
+fills ``doc.published``, a dateline ``doc.provider``, a headline ``doc.title``.
+
+Where the rules come from: the disclaimers, labels and datelines of each site
+are cited in its module (MENAFN's from the project's notes on its pages, the
+wires' from their public pages and scrapers); safe-harbor wording is the U.S.
+Private Securities Litigation Reform Act of 1995 boilerplate that press
+releases of listed companies carry (``rules.PRESS_RELEASE``).
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections import Counter
 
 from newscrawl.cleaning.document import Document, Rejection
-from newscrawl.cleaning.rules import DEFAULT_RULES, Anchored, CompiledRules, Rules
-from newscrawl.cleaning.text import match_key, match_keys, normalize_space, repair_lines
-
-TITLE_MAX_WORDS = 30  # a title line is short...
-_SENTENCE_END = (".", ";", ",")  # ...and does not end like a sentence (titles may end in ? or !)
-
-
-def repair(paragraphs: list[str]) -> list[str]:
-    """Undo mojibake and collapse spacing; drop paragraphs left blank."""
-    return repair_lines(paragraphs)
+from newscrawl.cleaning.rules import DEFAULT_RULES, CompiledRules, Rules
+from newscrawl.cleaning.strip import (LowerCase, lowered_with_offsets, remove_fls_blocks, remove_label_lines,
+                                      remove_spans, repair)
+from newscrawl.cleaning.text import match_key, match_keys, normalize_space
 
 
-class LowerCase(dict):
-    """Paragraph -> its lowercase, filled on first use: the span, FLS and dateline passes all
-    look for anchor words in the lowercased text of mostly the same paragraphs (lowering each
-    pass anew was a sixth of the step)."""
+class _RuleStep:
+    """A step that applies one family of its source's rules."""
 
-    def __missing__(self, paragraph: str) -> str:
-        low = self[paragraph] = paragraph.lower()
-        return low
-
-
-def remove_spans(paragraphs: list[str], rules: CompiledRules, removed: Counter,
-                 lower: LowerCase | None = None) -> list[str]:
-    """Remove disclaimers and tracking tokens, which may span or sit inside paragraphs.
-
-    Each pattern runs on the paragraphs around the lines holding its anchor word,
-    joined by newlines, so a disclaimer broken over several lines is one match
-    while the rest of the page is never scanned. A removed span leaves a
-    paragraph break: it never glues the text on either side into a new line.
-    """
-    paras = paragraphs
-    lower = LowerCase() if lower is None else lower
-    lows = [lower[p] for p in paras]
-    lowered, starts = _joined(lows)
-    for span in rules.spans:
-        if not paras or not span.wanted(lowered):
-            continue  # the cheap test first: most texts lack most disclaimers
-        windows = _merge_windows(_windows_holding(span, span.lines_with_anchor(lowered, starts), lowered, starts),
-                                 len(paras))
-        changed = False
-        for lo, hi in reversed(windows):
-            text, n = span.regex.subn("\n", "\n".join(paras[lo:hi]))
-            if n:
-                removed[span.rule] += n
-                pieces = _pieces(text, paras[lo:hi])
-                paras = paras[:lo] + pieces + paras[hi:]
-                lows = lows[:lo] + [lower[q] for q in pieces] + lows[hi:]
-                changed = True
-        if changed:
-            lowered, starts = _joined(lows)
-    return paras
-
-
-# Lines before / after an anchor's line that one match may cover: patterns start at or just
-# before their anchor word, and run on for a disclaimer's sentences or a contact block's lines.
-SPAN_BEFORE, SPAN_AFTER = 4, 16
-
-
-def _joined(lines: list[str]) -> tuple[str, list[int]]:
-    starts, at = [], 0
-    for line in lines:
-        starts.append(at)
-        at += len(line) + 1
-    return "\n".join(lines), starts
-
-
-def _lowered_with_offsets(paras: list[str], lower: LowerCase | None = None) -> tuple[str, list[int]]:
-    return _joined([lower[p] for p in paras] if lower is not None else [p.lower() for p in paras])
-
-
-def _windows_holding(span: Anchored, lines: list[int], lowered: str, starts: list[int]) -> list[int]:
-    """The anchor lines whose window holds every word a match needs: a match holding the anchor
-    at line i lies inside i's window, so the others cannot be part of one."""
-    if not span.required:
-        return lines
-    n = len(starts)
-    return [i for i in lines if span.holds_required(
-        lowered[starts[max(0, i - SPAN_BEFORE)]:starts[i + SPAN_AFTER + 1] if i + SPAN_AFTER + 1 < n else None])]
-
-
-def _merge_windows(lines: list[int], n: int) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for i in lines:
-        lo, hi = max(0, i - SPAN_BEFORE), min(n, i + SPAN_AFTER + 1)
-        if out and lo <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return out
-
-
-def _pieces(text: str, original: list[str]) -> list[str]:
-    """What is left of some lines after a removal; left-over punctuation is not a paragraph."""
-    kept = set(original)
-    out = []
-    for line in text.split("\n"):
-        if line in kept:
-            out.append(line)
-            continue
-        line = " ".join(line.split())
-        if line and any(ch.isalnum() for ch in line):
-            out.append(line)
-    return out
-
-
-def remove_label_lines(paragraphs: list[str], rules: CompiledRules, removed: Counter,
-                       doc: Document | None = None) -> tuple[list[str], bool]:
-    """Drop label and date lines; return the rest and whether the lines before the first kept one were labels."""
-    out: list[str] = []
-    lead = False
-    for p in paragraphs:
-        if len(p) <= rules.max_line_chars:
-            m = _first_match(rules.date_lines, p, full=True)
-            if m:
-                removed["date_line"] += 1
-                lead = lead or not out
-                if doc is not None and not doc.published and m.groupdict().get("date"):
-                    time = m.groupdict().get("time")
-                    doc.published = m.group("date") + (f"T{time}" if time else "")
-                continue
-            if rules.label_lines is not None and rules.label_lines.fullmatch(p):
-                removed["label"] += 1
-                continue
-        out.append(p)
-    return out, lead
-
-
-FLS_OPENERS = ("forward-looking", "forward looking", "safe harbo", "cautionary")  # every block opens with one
-
-
-def remove_fls_blocks(paragraphs: list[str], rules: CompiledRules, removed: Counter,
-                      lower: LowerCase | None = None) -> list[str]:
-    """Drop forward-looking-statement / safe-harbor blocks of press releases.
-
-    A block opens with a heading (alone, or leading its paragraph) or with a
-    paragraph carrying two distinct FLS phrases, one of them naming the block
-    ("forward-looking", "safe harbor", "cautionary"), and runs on while the next
-    paragraphs carry at least one. A news story that mentions "forward-looking
-    statements" once keeps its sentence. Only paragraphs from an opener on are
-    looked at, so most texts cost one ``in`` test per opener word.
-    """
-    if rules.fls_markers is None or not paragraphs:
-        return paragraphs
-    lowered, starts = _lowered_with_offsets(paragraphs, lower)
-    opens = set()
-    for word in FLS_OPENERS:
-        at = lowered.find(word)
-        while at >= 0:
-            opens.add(bisect_right(starts, at) - 1)
-            at = lowered.find(word, at + len(word))
-    if not opens:
-        return paragraphs
-    drop: set[int] = set()
-    for i in sorted(opens):
-        if i in drop or not _fls_opening(paragraphs[i], rules):
-            continue
-        j = i
-        while j < len(paragraphs) and (j == i or _fls_markers(paragraphs[j], rules)):
-            drop.add(j)
-            j += 1
-    removed["fls"] += len(drop)
-    return [p for k, p in enumerate(paragraphs) if k not in drop]
-
-
-def _fls_markers(p: str, rules: CompiledRules) -> set[str]:
-    low = p.lower()
-    if not any(w in low for w in rules.fls_anchor_words):
-        return set()
-    return {m.group(0).lower() for m in rules.fls_markers.finditer(p)}
-
-
-def _fls_opening(p: str, rules: CompiledRules) -> bool:
-    markers = _fls_markers(p, rules)
-    heading = rules.fls_headings.match(p) if rules.fls_headings is not None else None
-    if heading is not None and (heading.end() == len(p) or (markers and heading.end() < 80)):
-        return True
-    return len(markers) >= 2
-
-
-def story_paragraphs(paragraphs: list[str], rules: CompiledRules, repaired: bool = False) -> list[str]:
-    """What is left of a page once boilerplate is gone (used by the shell check, edits nothing)."""
-    scratch: Counter = Counter()
-    lower = LowerCase()
-    paras = remove_spans(paragraphs if repaired else repair(paragraphs), rules, scratch, lower)
-    paras, _ = remove_label_lines(paras, rules, scratch)
-    return remove_fls_blocks(paras, rules, scratch, lower)
-
-
-class BoilerplateStripper:
-    """Step "boilerplate": remove the page's own text around the story, keep the story."""
-
-    name = "boilerplate"
+    name = ""
 
     def __init__(self, rules: Rules | None = None):
         self.rules = rules or DEFAULT_RULES
 
+    def _paragraphs(self, doc: Document) -> list[str]:
+        if doc.repaired:
+            return doc.paragraphs
+        doc.repaired = True
+        return repair(doc.paragraphs)
+
+
+class DisclaimerFilter(_RuleStep):
+    """Step "disclaimers": disclaimers, distributor notes and contact blocks (``disclaimers``), and
+    tracking tokens (``tracking``), wherever they stand, across line breaks."""
+
+    name = "disclaimers"
+
     def __call__(self, doc: Document) -> Rejection | None:
         rules = self.rules.for_source(doc.source)
-        removed = doc.removed
-        paras = doc.paragraphs if doc.extra.get("repaired") else repair(doc.paragraphs)
-        lower = LowerCase()
-        paras = remove_spans(paras, rules, removed, lower)
-        paras, lead = remove_label_lines(paras, rules, removed, doc)
-        paras = remove_fls_blocks(paras, rules, removed, lower)
+        doc.paragraphs = remove_spans(self._paragraphs(doc), rules, doc.removed)
+        return None
+
+
+class LabelFilter(_RuleStep):
+    """Step "labels": whole lines that are labels (comment counts, section names, share buttons) and
+    date labels (which fill ``doc.published``); labels leading the page mark ``doc.lead_removed``."""
+
+    name = "labels"
+
+    def __call__(self, doc: Document) -> Rejection | None:
+        rules = self.rules.for_source(doc.source)
+        doc.paragraphs, lead = remove_label_lines(self._paragraphs(doc), rules, doc.removed, doc)
+        doc.lead_removed = doc.lead_removed or lead
+        return None
+
+
+class ForwardLookingFilter(_RuleStep):
+    """Step "forward_looking": forward-looking-statement / safe-harbor blocks of press releases (a
+    heading, or a paragraph with two of their phrases, and the paragraphs after it that carry one)."""
+
+    name = "forward_looking"
+
+    def __call__(self, doc: Document) -> Rejection | None:
+        rules = self.rules.for_source(doc.source)
+        doc.paragraphs = remove_fls_blocks(self._paragraphs(doc), rules, doc.removed)
+        return None
+
+
+class HeadlineFilter(_RuleStep):
+    """Step "headline": the dateline (``(MENAFN- Trend)``, ``NEW YORK /PRNewswire/ --``), which fills
+    ``doc.provider``, and the headline printed above the story: lines equal to the known title, else
+    the short line just before the dateline or first after the page's leading labels.
+
+    ``title_max_words``: a longer line is never taken for a headline by its position.
+    """
+
+    name = "headline"
+
+    def __init__(self, rules: Rules | None = None, title_max_words: int = 30):
+        super().__init__(rules)
+        self.title_max_words = title_max_words
+
+    def __call__(self, doc: Document) -> Rejection | None:
+        rules = self.rules.for_source(doc.source)
+        paras = self._paragraphs(doc)
         titled = self._drop_title_lines(paras, doc)
         title_seen = len(titled) != len(paras)
-        paras, dateline_at = self._strip_datelines(titled, rules, doc, lower)
+        paras, dateline_at = self._strip_datelines(titled, rules, doc)
         if not title_seen:
-            paras = self._strip_title_line(paras, doc, dateline_at, lead or bool(doc.extra.get("lead_shell_lines")))
+            paras = self._strip_title_line(paras, doc, dateline_at, doc.lead_removed)
         doc.paragraphs = paras
         return None
 
@@ -239,10 +113,9 @@ class BoilerplateStripper:
         return kept
 
     @staticmethod
-    def _strip_datelines(paras: list[str], rules: CompiledRules, doc: Document,
-                         lower: LowerCase | None = None) -> tuple[list[str], int | None]:
-        """Cut ``(MENAFN- Provider)`` from the start of paragraphs; the first fills ``doc.provider``."""
-        lowered, starts = _lowered_with_offsets(paras, lower)
+    def _strip_datelines(paras: list[str], rules: CompiledRules, doc: Document) -> tuple[list[str], int | None]:
+        """Cut a dateline from the start of paragraphs; the first fills ``doc.provider``."""
+        lowered, starts = lowered_with_offsets(paras, LowerCase())
         candidates = sorted({i for rule in rules.datelines if rule.wanted(lowered)
                              for i in rule.lines_with_anchor(lowered, starts)})
         first = None
@@ -266,20 +139,23 @@ class BoilerplateStripper:
             first -= sum(1 for p in out[:first] if not p)  # its index among the lines kept
         return kept, first
 
-    @staticmethod
-    def _strip_title_line(paras: list[str], doc: Document, dateline_at: int | None, lead_removed: bool) -> list[str]:
+    def _strip_title_line(self, paras: list[str], doc: Document, dateline_at: int | None,
+                          lead_removed: bool) -> list[str]:
         """Drop the headline found by position: the short line before the dateline or after the date line."""
         at = None
         if dateline_at is not None and 1 <= dateline_at <= 3:
             at = dateline_at - 1  # the line just before "(MENAFN- ...)" is the headline
         elif not doc.title and lead_removed and len(paras) >= 2:
             at = 0  # the first line after the page's date / error lines
-        if at is None or not _looks_like_title(paras[at], strict=dateline_at is None):
+        if at is None or not _looks_like_title(paras[at], strict=dateline_at is None, max_words=self.title_max_words):
             return paras
         if not doc.title:
             doc.title = paras[at]
         doc.removed["title"] += 1
         return paras[:at] + paras[at + 1:]
+
+
+_SENTENCE_END = (".", ";", ",")  # a headline does not end like a sentence (it may end in ? or !)
 
 
 def _first_dateline(rules: CompiledRules, text: str) -> re.Match[str] | None:
@@ -290,17 +166,9 @@ def _first_dateline(rules: CompiledRules, text: str) -> re.Match[str] | None:
     return None
 
 
-def _first_match(regexes, text: str, full: bool = False) -> re.Match[str] | None:
-    for regex in regexes:
-        m = regex.fullmatch(text) if full else regex.match(text)
-        if m:
-            return m
-    return None
-
-
-def _looks_like_title(p: str, strict: bool) -> bool:
+def _looks_like_title(p: str, strict: bool, max_words: int) -> bool:
     words = len(p.split())
-    if words > TITLE_MAX_WORDS or p.endswith(_SENTENCE_END):
+    if words > max_words or p.endswith(_SENTENCE_END):
         return False
     # Without a dateline to confirm it, ask for a headline-length line.
     return not strict or (words <= 20 and not p.endswith(("!", "?", ":", '"', "”")))

@@ -1,8 +1,9 @@
-"""The record a cleaning step works on, and the verdict a step can return.
+"""The record a cleaning step works on, and what a step says about it.
 
 A ``Document`` is built from a crawled ``Article`` or from a line of a user's
 file; steps edit its paragraphs in place and count what they removed, or
-return a ``Rejection`` that says why the whole record must go.
+return a ``Rejection`` that says why the whole record must go. What one step
+learns for the next is a typed field here, never a hidden key.
 """
 
 from __future__ import annotations
@@ -22,6 +23,18 @@ def split_paragraphs(text: str) -> list[str]:
 
 
 @dataclass
+class MatchKeys:
+    """The paragraphs as they were when their match keys were made, and the keys (``text.match_keys``)."""
+
+    paragraphs: tuple[str, ...]
+    keys: list[str]
+
+    def of(self, paragraphs: list[str]) -> list[str] | None:
+        """The keys, if they are of these very paragraphs."""
+        return self.keys if self.paragraphs == tuple(paragraphs) else None
+
+
+@dataclass
 class Document:
     paragraphs: list[str]
     id: str | None = None
@@ -32,8 +45,14 @@ class Document:
     html: str | None = None  # the raw page, when known: shell detection reads its structure
     http_status: int | None = None
     source: str = "generic"  # which rule set applies (see rules.py)
+    extraction: str | None = None  # which path gave the body (site | metadata | generic), when extracted here
     removed: Counter = field(default_factory=Counter)  # rule name -> paragraphs/spans removed
-    extra: dict[str, Any] = field(default_factory=dict)
+    # -- what one step leaves for the next ----------------------------------------------
+    repaired: bool = False  # mojibake and spacing already undone (the shell step did it)
+    lead_removed: bool = False  # lines before the headline (a date, error lines) were removed
+    match_keys: MatchKeys | None = None  # the repeated-passage step's keys, reused by the fingerprint
+    fingerprint: Any = None  # the near-duplicate step's fingerprint, taken ahead (neardup.TakenFingerprint)
+    indexed_as: str | None = None  # the key the near-duplicate index holds the story under
 
     @classmethod
     def from_text(cls, text: str, **kw: Any) -> "Document":
@@ -49,22 +68,24 @@ class Document:
         return self.id or self.url
 
 
-# doc.extra key: (paragraphs, their text.match_keys) as the repeated-passage step left them, so
-# the near-duplicate fingerprint takes its words from there instead of tokenising the body again.
-MATCH_KEYS = "match_keys"
-
-
 @dataclass(frozen=True)
 class Rejection:
     """Why a whole record is dropped. ``reason`` is a short stable code."""
 
-    reason: str  # error_shell | blocked | empty | near_duplicate | ...
+    reason: str  # error_shell | blocked | empty | near_duplicate | duplicate | ...
     detail: str = ""  # what matched, for the rejects file and the log
     duplicate_of: str | None = None
 
 
 class Step(Protocol):
-    """One cleaning step: edit ``doc`` in place; return a Rejection to drop it."""
+    """One cleaning step: edit ``doc`` in place; return a Rejection to drop it.
+
+    A step that reads or extends state shared beyond one document (the near-duplicate
+    index) sets ``stateful = True`` and may offer ``decide(docs)``: the documents of a
+    batch, in order, as if each went through the step in turn. Its ``preparer``, if it
+    has one, is a picklable callable doing the part that reads only the document: it
+    may run ahead, in a worker process.
+    """
 
     name: str
 

@@ -38,18 +38,18 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 import xxhash
 
-from newscrawl.cleaning.document import MATCH_KEYS, Document, Rejection
+from newscrawl.cleaning.document import Document, Rejection
 from newscrawl.cleaning.text import key_words
 from newscrawl.store.base import Fingerprint, Match, NearDupIndex, SchemeMismatch, check_params
 
 __all__ = [
     "DEFAULT_SCHEME", "Fingerprint", "Match", "MinHashScheme", "NearDuplicateFilter", "SchemeMismatch",
-    "fingerprint", "shingle_hash", "shingles", "tokens",
+    "TakenFingerprint", "fingerprint", "shingle_hash", "shingles", "tokens",
 ]
 
 _MASK64 = (1 << 64) - 1
@@ -227,11 +227,12 @@ def fingerprint(text_or_paragraphs: str | Iterable[str], scheme: MinHashScheme =
 
 def body_fingerprint(doc: Document, scheme: MinHashScheme = DEFAULT_SCHEME) -> Fingerprint:
     """``fingerprint(doc.paragraphs)``, its words taken from the match keys the repeated-passage
-    step left (``MATCH_KEYS``) when they are of this very body: the same words (``tokens``
+    step left (``doc.match_keys``) when they are of this very body: the same words (``tokens``
     is ``match_key(text).split()``) without tokenising the body a second time."""
-    found = doc.extra.pop(MATCH_KEYS, None)
-    if found is not None and found[0] == tuple(doc.paragraphs):
-        return fingerprint_of_tokens(words_of_keys(found[1]), scheme)
+    keys = doc.match_keys.of(doc.paragraphs) if doc.match_keys is not None else None
+    doc.match_keys = None  # used up
+    if keys is not None:
+        return fingerprint_of_tokens(words_of_keys(keys), scheme)
     return fingerprint(doc.paragraphs, scheme)
 
 
@@ -263,7 +264,25 @@ def fingerprint_of_tokens(words: list[bytes], scheme: MinHashScheme = DEFAULT_SC
 
 # --- the cleaning step -------------------------------------------------------
 
-FINGERPRINT_KEY = "fingerprint"  # doc.extra: (body_digest, scheme, Fingerprint) taken in a worker process
+
+@dataclass(frozen=True, eq=False)
+class TakenFingerprint:
+    """A fingerprint taken ahead of the decision (``NearDuplicateFilter.prepare``, maybe in a worker
+    process), with the scheme it was taken with and a digest of the body it was taken of."""
+
+    digest: int
+    scheme: MinHashScheme
+    fingerprint: Fingerprint
+
+
+@dataclass(frozen=True)
+class FingerprintTaker:
+    """The near-duplicate step's preparation: the part that reads only the document (picklable)."""
+
+    scheme: MinHashScheme
+
+    def __call__(self, doc: Document) -> None:
+        doc.fingerprint = TakenFingerprint(body_digest(doc.paragraphs), self.scheme, body_fingerprint(doc, self.scheme))
 
 
 def body_digest(paragraphs: Iterable[str]) -> int:
@@ -271,42 +290,69 @@ def body_digest(paragraphs: Iterable[str]) -> int:
     return xxhash.xxh3_64_intdigest("\n".join(paragraphs).encode("utf-8", "surrogatepass"))
 
 
-def precomputed_fingerprint(doc: Document, scheme: MinHashScheme) -> Fingerprint | None:
-    """The fingerprint a worker took (``workers.prepare``), if it was of this very body, this scheme."""
-    found = doc.extra.pop(FINGERPRINT_KEY, None)
-    if found is None:
-        return None
-    digest, taken_with, fp = found
-    if taken_with != scheme or digest != body_digest(doc.paragraphs):
-        return None
-    return fp
-
-
-
 def content_key(paragraphs: Iterable[str]) -> str:
     """A key for a record with neither id nor URL: a hash of its normalised words.
 
     Such a record has no identity to re-run under, so meeting its own key means
-    the same words arrived twice: ``NearDuplicateFilter`` rejects it.
+    the same words arrived twice: ``NearDuplicateFilter`` rejects it as ``duplicate``.
     """
     return "text:" + xxhash.xxh3_128_hexdigest(b" ".join(tokens(_as_text(paragraphs))))
 
 
 class NearDuplicateFilter:
-    """Rejects a story whose cleaned body near-duplicates one already kept (this run or earlier).
+    """Step "near_duplicates": rejects a story whose cleaned body near-duplicates one already kept,
+    in this run or an earlier one (``near_duplicate``, with ``duplicate_of`` the kept one's key).
 
-    One atomic ``index.check_and_insert`` per story (``decide``: one call per batch); a kept story's index key
-    is recorded in ``doc.extra["near_duplicates"]`` and counted in ``counts``.
+    Stateful: ``prepare`` (the fingerprint, from the document alone) may run ahead, in a worker
+    process; ``decide`` checks and indexes a batch in one atomic index call, in order. The index
+    may be given as a function that opens it (the crawl's store opens with the spider). Method:
+    MinHash (Broder 1997) of word 5-gram shingles with LSH banding, verified by estimated Jaccard
+    similarity and containment (see the module doc and ``MinHashScheme``).
     """
 
     name = "near_duplicates"
+    stateful = True
 
-    def __init__(self, index: NearDupIndex, scheme: MinHashScheme | None = None):
-        if scheme is not None:
-            scheme.check_compatible(index.scheme.as_dict(), where=f"the near-duplicate index {index!r}")
-        self.index = index
-        self.scheme: MinHashScheme = scheme or index.scheme  # type: ignore[assignment]
+    def __init__(self, index: NearDupIndex | Callable[[], NearDupIndex], scheme: MinHashScheme | None = None):
+        self._index = index if isinstance(index, NearDupIndex) else None
+        self._open_index = None if isinstance(index, NearDupIndex) else index
+        self._scheme = scheme
+        if self._index is not None:
+            self._check(self._index)
         self.counts: Counter = Counter()
+
+    @property
+    def scheme(self) -> MinHashScheme:
+        """The scheme fingerprints are taken with (the index's, once it is open)."""
+        if self._index is not None:
+            return self._scheme or self._index.scheme  # type: ignore[return-value]
+        return self._scheme or DEFAULT_SCHEME
+
+    @property
+    def index(self) -> NearDupIndex:
+        if self._index is None:
+            index = self._open_index()
+            self._check(index)
+            self._index = index
+        return self._index
+
+    def _check(self, index: NearDupIndex) -> None:
+        if self._scheme is not None:
+            self._scheme.check_compatible(index.scheme.as_dict(), where=f"the near-duplicate index {index!r}")
+
+    @property
+    def preparer(self) -> FingerprintTaker:
+        """Takes the body's fingerprint ahead of ``decide`` (reads nothing but the document)."""
+        return FingerprintTaker(self.scheme)
+
+    def _fingerprint(self, doc: Document) -> Fingerprint:
+        """The fingerprint taken ahead, if it is of this very body and this scheme; else one taken now."""
+        taken, doc.fingerprint = doc.fingerprint, None
+        scheme = self.scheme
+        if (isinstance(taken, TakenFingerprint) and taken.scheme == scheme
+                and taken.digest == body_digest(doc.paragraphs)):
+            return taken.fingerprint
+        return body_fingerprint(doc, scheme)
 
     def __call__(self, doc: Document) -> Rejection | None:
         return self.decide([doc])[0]
@@ -318,7 +364,7 @@ class NearDuplicateFilter:
         queued: list[tuple[int, str, Fingerprint]] = []
         content_keys: set[str] = set()
         for i, doc in enumerate(docs):
-            fp = precomputed_fingerprint(doc, self.scheme) or body_fingerprint(doc, self.scheme)
+            fp = self._fingerprint(doc)
             if fp.shingles == 0:
                 self.counts["empty"] += 1
                 continue
@@ -333,11 +379,11 @@ class NearDuplicateFilter:
                     continue
                 content_keys.add(key)
             queued.append((i, key, fp))
-        matches = self.index.check_and_insert_many([(key, fp) for i, key, fp in queued])
+        matches = self.index.check_and_insert_many([(key, fp) for i, key, fp in queued]) if queued else []
         for (i, key, fp), match in zip(queued, matches):
             if match is None:
                 self.counts["indexed"] += 1
-                docs[i].extra["near_duplicates"] = {"indexed_as": key, "shingles": fp.shingles}
+                docs[i].indexed_as = key
             else:
                 self.counts["duplicates"] += 1
                 verdicts[i] = Rejection("near_duplicate", detail=match.describe(), duplicate_of=match.key)

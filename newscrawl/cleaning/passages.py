@@ -7,10 +7,10 @@ story: interview questions asked of each guest, "Buy now" under every
 product, the same spec list for two models, "Photo" captions. The line drawn:
 
 - a repeated block (two or more paragraphs repeated in the same order) that
-  holds a *long* paragraph (``LONG_WORDS``: prose, not a label, list item or
-  question), or runs to ``BLOCK_WORDS`` in all, is an artefact, every
+  holds a *long* paragraph (``long_words``: prose, not a label, list item or
+  question), or runs to ``block_words`` in all, is an artefact, every
   paragraph of it (a repeated "Available from Amazon / Buy now" pair is not);
-- a lone repeated paragraph is one when it is longer still (``ALONE_WORDS``:
+- a lone repeated paragraph is one when it is longer still (``alone_words``:
   pull quotes, embedded tweets and interview questions repeat legitimately
   and run shorter);
 - any line printed twice in a row is one;
@@ -25,20 +25,29 @@ last words, so the common case stays a dict lookup per paragraph.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from newscrawl.cleaning.document import MATCH_KEYS, Document, Rejection
+from newscrawl.cleaning.document import Document, MatchKeys, Rejection
 from newscrawl.cleaning.text import match_keys
 
-LONG_WORDS = 20  # a repeated block (2+ paragraphs) holding a paragraph this long is an artefact
-BLOCK_WORDS = 30  # ...or that long in all (wire copy runs to one-sentence paragraphs)
-ALONE_WORDS = 30  # a lone repeated paragraph must be this long (pull quotes and questions run shorter)
-NEAR_MIN_WORDS = 10  # shorter paragraphs match exactly or not at all
-NEAR_RATIO = 0.9  # word-sequence similarity of a near repeat (one word changed in ten)
-EDGE_WORDS = 5  # first/last words used to find near-repeat candidates
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where repeats become artefacts (the line is drawn in the module doc)."""
+
+    long_words: int = 20  # a repeated block (2+ paragraphs) holding a paragraph this long is an artefact
+    block_words: int = 30  # ...or that long in all (wire copy runs to one-sentence paragraphs)
+    alone_words: int = 30  # a lone repeated paragraph must be this long (pull quotes and questions run shorter)
+    near_min_words: int = 10  # shorter paragraphs match exactly or not at all
+    near_ratio: float = 0.9  # word-sequence similarity of a near repeat (one word changed in ten)
+    edge_words: int = 5  # first/last words used to find near-repeat candidates
 
 
-def find_twins(keys: list[str]) -> list[list[int]]:
+DEFAULT = Thresholds()
+
+
+def find_twins(keys: list[str], t: Thresholds = DEFAULT) -> list[list[int]]:
     """For each paragraph key, the earlier paragraphs it repeats (empty: none), oldest first.
 
     Keys are single-spaced (``match_keys``), so a paragraph's first and last words are
@@ -59,31 +68,31 @@ def find_twins(keys: list[str]) -> list[list[int]]:
             continue
         seen[key] = [i]
         n = key.count(" ") + 1
-        if n < NEAR_MIN_WORDS:
+        if n < t.near_min_words:
             continue
-        start = tuple(key.split(" ", EDGE_WORDS)[:EDGE_WORDS])
-        end = tuple(key.rsplit(" ", EDGE_WORDS)[-EDGE_WORDS:])
-        j = _near_twin(key, start, end, originals, starts, ends)
+        start = tuple(key.split(" ", t.edge_words)[:t.edge_words])
+        end = tuple(key.rsplit(" ", t.edge_words)[-t.edge_words:])
+        j = _near_twin(key, start, end, originals, starts, ends, t.near_ratio)
         if j is not None:
             twins[i] = [j]
             seen[key] = [j, i]  # later exact copies of this variant repeat the original too
-        elif n >= LONG_WORDS:
+        elif n >= t.long_words:
             originals[i] = key
             starts.setdefault(start, i)
             ends.setdefault(end, i)
     return twins
 
 
-def _near_twin(key, start, end, originals, starts, ends) -> int | None:
+def _near_twin(key, start, end, originals, starts, ends, ratio: float) -> int | None:
     candidates = {starts.get(start), ends.get(end)}
     candidates.discard(None)
     for j in sorted(candidates):
-        if is_near_repeat(key.split(" "), originals[j].split(" ")):
+        if is_near_repeat(key.split(" "), originals[j].split(" "), ratio):
             return j
     return None
 
 
-def is_near_repeat(words: list[str], original: list[str]) -> bool:
+def is_near_repeat(words: list[str], original: list[str], ratio: float = DEFAULT.near_ratio) -> bool:
     """A truncated copy (cut at either end, maybe mid-word) or a copy with a word or two changed."""
     n = len(words)
     if n < len(original):
@@ -92,14 +101,14 @@ def is_near_repeat(words: list[str], original: list[str]) -> bool:
         if original[len(original) - n + 1:] == words[1:] and original[len(original) - n].endswith(words[0]):
             return True
     # Cheap upper bounds of the ratio first (as SequenceMatcher's own quick ratios, without its set-up).
-    if 2 * min(n, len(original)) < NEAR_RATIO * (n + len(original)):
+    if 2 * min(n, len(original)) < ratio * (n + len(original)):
         return False
-    if 2 * sum((Counter(words) & Counter(original)).values()) < NEAR_RATIO * (n + len(original)):
+    if 2 * sum((Counter(words) & Counter(original)).values()) < ratio * (n + len(original)):
         return False
-    return SequenceMatcher(None, words, original, autojunk=False).ratio() >= NEAR_RATIO
+    return SequenceMatcher(None, words, original, autojunk=False).ratio() >= ratio
 
 
-def repeated(paragraphs: list[str], keys: list[str] | None = None) -> list[bool]:
+def repeated(paragraphs: list[str], keys: list[str] | None = None, t: Thresholds = DEFAULT) -> list[bool]:
     """Which paragraphs to drop as repeats (see the module doc for the rule).
 
     Decided again on what is kept until nothing more goes: dropping a copy can
@@ -110,7 +119,7 @@ def repeated(paragraphs: list[str], keys: list[str] | None = None) -> list[bool]
         keys = match_keys(paragraphs)
     alive = list(range(len(keys)))
     while True:
-        drop = _drop_once([keys[i] for i in alive])
+        drop = _drop_once([keys[i] for i in alive], t)
         if not any(drop):
             break
         alive = [i for i, d in zip(alive, drop) if not d]
@@ -118,8 +127,8 @@ def repeated(paragraphs: list[str], keys: list[str] | None = None) -> list[bool]
     return [i not in kept for i in range(len(keys))]
 
 
-def _drop_once(keys: list[str]) -> list[bool]:
-    twins = find_twins(keys)
+def _drop_once(keys: list[str], t: Thresholds) -> list[bool]:
+    twins = find_twins(keys, t)
     lengths = [k.count(" ") + 1 if k else 0 for k in keys]  # keys hold single spaces only
     n = len(keys)
     artefact = [False] * n
@@ -143,9 +152,9 @@ def _drop_once(keys: list[str]) -> list[bool]:
         repeats = [k for k in range(i, j + 1) if keys[k]]
         longest = max(max(lengths[k], lengths[twins[k][0]]) for k in repeats)
         if len(repeats) > 1:
-            is_artefact = longest >= LONG_WORDS or sum(lengths[i:j + 1]) >= BLOCK_WORDS
+            is_artefact = longest >= t.long_words or sum(lengths[i:j + 1]) >= t.block_words
         else:
-            is_artefact = longest >= ALONE_WORDS
+            is_artefact = longest >= t.alone_words
         if is_artefact:
             artefact[i:j + 1] = [True] * (j + 1 - i)
         i = j + 1
@@ -161,19 +170,29 @@ def _drop_once(keys: list[str]) -> list[bool]:
 
 
 class RepeatedPassageFilter:
-    """Step "passages": drop paragraphs and runs of paragraphs repeated inside one article."""
+    """Step "passages": drop paragraphs and runs of paragraphs repeated inside one article.
+
+    The thresholds (``Thresholds``' fields, as keyword arguments) were set on real captures of
+    MENAFN pages and on the article-extraction benchmark's pages (``benchmarks/cleaning_quality.py``):
+    captures that print a body twice, and articles whose questions, captions and "Buy now" lines
+    repeat on purpose. The paragraphs' match keys are left on ``doc.match_keys`` for the
+    near-duplicate fingerprint.
+    """
 
     name = "passages"
+
+    def __init__(self, **thresholds):
+        self.thresholds = Thresholds(**thresholds)
 
     def __call__(self, doc: Document) -> Rejection | None:
         if len(doc.paragraphs) < 2:
             return None
         keys = match_keys(doc.paragraphs)
-        drop = repeated(doc.paragraphs, keys)
+        drop = repeated(doc.paragraphs, keys, self.thresholds)
         n = sum(drop)
         if n:
             doc.paragraphs = [p for p, d in zip(doc.paragraphs, drop) if not d]
             keys = [k for k, d in zip(keys, drop) if not d]
             doc.removed["repeated_passage"] += n
-        doc.extra[MATCH_KEYS] = (tuple(doc.paragraphs), keys)
+        doc.match_keys = MatchKeys(tuple(doc.paragraphs), keys)
         return None

@@ -1,10 +1,14 @@
-"""Cleaning rules as data: shell signatures, boilerplate patterns, label lines.
+"""Cleaning rules as data: shell signatures, boilerplate patterns, label lines, page checks.
 
 Why data: signatures change per site and per distributor faster than code, so
-a new disclaimer or challenge page is one line here (or in the
-``NEWSCRAWL_EXTRA_RULES`` setting), not a patch to a step. A ``RuleSet`` holds
-plain strings; ``Rules.for_source`` compiles the sets that apply to a source
-once and caches the result.
+a new disclaimer or challenge page is one line in a site module
+(``newscrawl/sites/``) or in the ``NEWSCRAWL_EXTRA_RULES`` setting, not a patch
+to a step. A ``RuleSet`` holds plain strings; ``Rules.for_source`` compiles the
+sets that apply to a source once and caches the result. This module holds the
+machinery and the two families that apply to every source: ``GENERIC`` (error
+pages, bot challenges and labels of the web at large) and ``PRESS_RELEASE``
+(the safe-harbor and distribution notes every press release carries); each
+site's own set lives in its module.
 
 A pattern is a *phrase* unless it starts with ``re:``. A phrase matches
 case-insensitively with any spacing between its words (none, several, line
@@ -21,8 +25,6 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, fields, replace
 from typing import Any, Iterable, Mapping
-
-from newscrawl.cleaning.wire_rules import WIRE_RULES
 
 GAP = 800  # longest text a "…" in a phrase may skip
 
@@ -62,9 +64,18 @@ class RuleSet:
     fls_headings: tuple[str, ...] = ()
     # Phrases typical of such blocks; a paragraph with two of them is one.
     fls_markers: tuple[str, ...] = ()
+    # Page checks (XPath), read from a page's HTML when no story is evident, and only when it holds
+    # one of the ``page_markers`` substrings: an error block that is a shell when it is shown, the
+    # story container that is a shell when it is empty, the story wrapper that is one when hidden.
+    page_markers: tuple[str, ...] = ()
+    error_blocks: tuple[str, ...] = ()
+    story_containers: tuple[str, ...] = ()
+    story_wrappers: tuple[str, ...] = ()
 
 
-PATTERN_FIELDS = tuple(f.name for f in fields(RuleSet) if f.name != "name")
+PAGE_FIELDS = ("page_markers", "error_blocks", "story_containers", "story_wrappers")
+RULE_FIELDS = tuple(f.name for f in fields(RuleSet) if f.name != "name")
+PATTERN_FIELDS = tuple(f for f in RULE_FIELDS if f not in PAGE_FIELDS)
 
 # --- the built-in sets -------------------------------------------------------
 
@@ -161,33 +172,6 @@ GENERIC = RuleSet(
     ),
 )
 
-MENAFN = RuleSet(
-    name="menafn",
-    # The error block every MENAFN page carries (hidden on good pages, leaked by flattening).
-    leak_lines=(
-        "403", "404", "Sorry!!", "Error! We’re sorry, but the page you were looking for doesn’t exist.",
-        "Error!", "re:403\\s*Sorry!!\\s*(?:Error!.{0,90})?",
-    ),
-    label_lines=(
-        "Legal Disclaimer:", "Date", "More Stories", "Market Research", "Most Popular", "Comments No comment",
-        "Get the latest news delivered to your inbox.", "re:(?:#\\w+\\s*){1,12}",
-    ),
-    date_lines=(
-        "re:date\\s*(?P<date>\\d{4}-\\d{2}-\\d{2})(?:\\s+(?P<time>\\d{1,2}:\\d{2}(?::\\d{2})?))?(?:\\s*(?:403|404))?",
-    ),
-    # "(MENAFN- Kuwait News Agency (KUNA))": a provider name may hold one bracketed part.
-    datelines=("re[menafn]:\\(\\s*(?P<site>MENAFN)\\s*(?:[-–—]\\s*(?P<provider>(?:[^()]|\\([^()]*\\)){1,80}?)\\s*)?\\)\\s*",),
-    disclaimers=(
-        "Legal Disclaimer: MENAFN provides the information “as is” without warranty of any kind. "
-        "… kindly contact the provider above.",
-        "MENAFN provides the information “as is” without warranty of any kind.",
-        "We do not accept any responsibility or liability for the accuracy, content, images, videos, "
-        "licenses, completeness, legality, or reliability of the information contained in this article.",
-        "If you have any complaints or copyright issues related to this article, kindly contact the provider above.",
-    ),
-    tracking=("re:MENAFN\\s?\\d{8}\\s?\\d{12}\\s?ID\\s?\\d{4,12}",),
-)
-
 PRESS_RELEASE = RuleSet(
     name="press_release",
     label_lines=(
@@ -225,7 +209,7 @@ PRESS_RELEASE = RuleSet(
     ),
 )
 
-BUILTIN: tuple[RuleSet, ...] = (GENERIC, MENAFN, PRESS_RELEASE, *(RuleSet(**spec) for spec in WIRE_RULES))
+BUILTIN: tuple[RuleSet, ...] = (GENERIC, PRESS_RELEASE)  # the sites add their own (newscrawl.sites.cleaning_rules)
 ALWAYS = ("generic", "press_release")  # sets that apply to every source
 
 # --- compiling ---------------------------------------------------------------
@@ -416,6 +400,11 @@ class CompiledRules:
             else tuple(sorted({w for r in searched for w in r.anchor})))
         # Lines longer than this cannot be a label/shell line: skip the regex.
         self.max_line_chars = 160
+        # Page checks stay XPath strings (compiled where they run: compiled XPaths do not pickle).
+        self.page_markers = tuple(dict.fromkeys(all_of("page_markers")))
+        self.error_blocks = tuple(dict.fromkeys(all_of("error_blocks")))
+        self.story_containers = tuple(dict.fromkeys(all_of("story_containers")))
+        self.story_wrappers = tuple(dict.fromkeys(all_of("story_wrappers")))
 
 
 class Rules:
@@ -454,15 +443,15 @@ def _normalise_extra(extra: Mapping[str, Any] | None) -> dict[str, dict[str, lis
     """``{"label_lines": [...]}`` extends "generic"; ``{"menafn": {"label_lines": [...]}}`` a source."""
     out: dict[str, dict[str, list[str]]] = {}
     for key, value in (extra or {}).items():
-        if key in PATTERN_FIELDS:
+        if key in RULE_FIELDS:
             source, patterns = "generic", {key: value}
         elif isinstance(value, Mapping):
             source, patterns = str(key), value
         else:
-            raise ValueError(f"extra rules: {key!r} is neither a rule field ({', '.join(PATTERN_FIELDS)}) "
+            raise ValueError(f"extra rules: {key!r} is neither a rule field ({', '.join(RULE_FIELDS)}) "
                              f"nor a source name mapping to rule fields")
         for field, items in patterns.items():
-            if field not in PATTERN_FIELDS:
+            if field not in RULE_FIELDS:
                 raise ValueError(f"extra rules for {source!r}: unknown field {field!r}")
             if isinstance(items, str) or not all(isinstance(i, str) for i in items):
                 raise ValueError(f"extra rules for {source!r}.{field}: expected a list of strings")
@@ -470,9 +459,4 @@ def _normalise_extra(extra: Mapping[str, Any] | None) -> dict[str, dict[str, lis
     return out
 
 
-DEFAULT_RULES = Rules()
-
-
-def rules_from_settings(extra: Mapping[str, Any] | None = None) -> Rules:
-    """The built-in rules plus ``extra`` (the ``NEWSCRAWL_EXTRA_RULES`` setting or ``--rules`` file)."""
-    return DEFAULT_RULES.merged(extra) if extra else DEFAULT_RULES
+DEFAULT_RULES = Rules()  # the generic families only; every site's too: newscrawl.sites.cleaning_rules()

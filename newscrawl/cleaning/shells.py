@@ -1,12 +1,12 @@
 """Drop error shells and bot challenges; strip shell lines that leak into real stories.
 
 Why evidence *and* absence of a story: error-page text leaks into good pages
-(MENAFN prints a hidden "403 / Sorry!! / Error!" block on every page) and
+(a site may print a hidden "403 / Sorry!! / Error!" block on every page) and
 stories quote error messages, so a signature alone proves nothing. A record is
 a shell when something says so (a shell line or phrase, a challenge title or
-markup, MENAFN's visible error block or empty story container, an HTTP error
-status) and no story is left once boilerplate and those signatures are set
-aside. Otherwise the story is kept and whole shell lines are stripped from it.
+markup, a site's page check: its error block shown, its story container empty,
+an HTTP error status) and no story is left once boilerplate and those
+signatures are set aside. Otherwise the story is kept and whole shell lines are stripped from it.
 Signatures are looked for only when no plain prose paragraph already shows a
 story (the common case costs one pass over a few paragraphs).
 """
@@ -17,21 +17,13 @@ import html as htmllib
 import re
 from dataclasses import dataclass, field
 
-from newscrawl.cleaning.boilerplate import FLS_OPENERS, repair, story_paragraphs
 from newscrawl.cleaning.document import Document, Rejection
 from newscrawl.cleaning.rules import DEFAULT_RULES, CompiledRules, Rules
+from newscrawl.cleaning.strip import FLS_OPENERS, repair, story_paragraphs
 from newscrawl.cleaning.text import match_key, word_tokens
 
-# Measured in characters, not words, so unspaced scripts (Japanese, Chinese) measure the same.
-STORY_MIN_CHARS = 120  # prose a page needs, beside an error signature, to count as a story
-PROSE_MIN_CHARS = 40  # shorter lines (menu items) are not prose...
-PROSE_LONG_CHARS = 200  # ...nor are lines without a sentence end (headline links), unless this long
 _PROSE_END = tuple('.!?…"”’)\'。！？」』）')
-EMPTY_MAX_WORDS = 4  # fewer words than this (and under EMPTY_MAX_CHARS of them) left: nothing of a story
-EMPTY_MAX_CHARS = 12
-SMALL_DOC_CHARS = 2000  # only pages this small are checked for "labels and disclaimer only"
 BLOCKED_STATUS = frozenset({401, 403, 429})
-LEAD_LINES = 4  # MENAFN captures open with date, "403", "Sorry!!", "Error! ..." before the title
 
 _TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 _TITLE_SEP = re.compile(r"\s+(?:\||-|–|—|::|·)\s+")
@@ -59,20 +51,21 @@ class Evidence:
         return Rejection(reason, "; ".join(dict.fromkeys(details)))
 
 
-def has_story(paragraphs: list[str]) -> bool:
-    """At least a few words of text: the bar below which nothing of a story is left."""
+def has_story(paragraphs: list[str], min_words: int = 4, min_chars: int = 12) -> bool:
+    """At least ``min_words`` words, or ``min_chars`` characters of words (unspaced scripts): the
+    bar below which nothing of a story is left."""
     n = chars = 0
     for p in paragraphs:
         tokens = word_tokens(p)
         n += len(tokens)
         chars += sum(map(len, tokens))
-        if n >= EMPTY_MAX_WORDS or chars >= EMPTY_MAX_CHARS:
+        if n >= min_words or chars >= min_chars:
             return True
     return False
 
 
 def html_evidence(page: str, rules: CompiledRules, ev: Evidence) -> None:
-    """Read a page's title, challenge markup and MENAFN's error/story containers."""
+    """Read a page's title, challenge markup and the site's page checks (its error and story containers)."""
     m = _TITLE_RE.search(page)
     if m:
         title = " ".join(htmllib.unescape(m.group(1)).split())
@@ -87,8 +80,8 @@ def html_evidence(page: str, rules: CompiledRules, ev: Evidence) -> None:
     for marker in rules.blocked_markup:
         if marker in page:
             ev.blocked.append(f"markup: {marker}")
-    if "HiddenErrorDiv" in page or "entry-summary" in page:
-        _menafn_structure(page, ev)
+    if any(marker in page for marker in rules.page_markers):
+        _page_checks(page, rules, ev)
 
 
 def _hidden(el) -> bool:
@@ -97,36 +90,64 @@ def _hidden(el) -> bool:
     return el.get("hidden") is not None or "display:none" in style or "hidden" in classes or "d-none" in classes
 
 
-def _menafn_structure(page: str, ev: Evidence) -> None:
-    """MENAFN pages carry both an error block and a story wrapper; which one shows decides."""
-    import lxml.html  # only MENAFN-style pages pay for a parse
+_ID_QUERY = re.compile(r"""^//\*\[@id=["']([\w-]+)["']\]$""")
+
+
+def _label(query: str, otherwise: str) -> str:
+    """``#HiddenErrorDiv`` for ``//*[@id="HiddenErrorDiv"]``: how the rejection names an element."""
+    m = _ID_QUERY.match(query)
+    return f"#{m.group(1)}" if m else otherwise
+
+
+def _page_checks(page: str, rules: CompiledRules, ev: Evidence) -> None:
+    """A page with a site's chrome whose error block shows, whose story container is empty, or
+    (with neither) whose story wrapper is hidden: a not-found shell dressed as a story."""
+    import lxml.html  # only pages with a site's markers pay for a parse
 
     try:
         root = lxml.html.document_fromstring(page.encode("utf-8"))
     except (ValueError, lxml.etree.ParserError):
         return
     parts = []
-    error = root.xpath('//*[@id="HiddenErrorDiv"]')
-    if error and not _hidden(error[0]):
-        parts.append("visible #HiddenErrorDiv")
-    story = root.xpath('//div[contains(concat(" ", normalize-space(@class), " "), " entry-summary ")'
-                       ' and contains(concat(" ", normalize-space(@class), " "), " tit ")]')
-    if story and not "".join(story[0].itertext()).strip():
-        parts.append("empty story container")
-    main = root.xpath('//*[@id="HiddenMainDiv"]')
-    if main and _hidden(main[0]) and not parts:
-        parts.append("hidden #HiddenMainDiv")
+    for query in rules.error_blocks:
+        found = root.xpath(query)
+        if found and not _hidden(found[0]):
+            parts.append(f"visible {_label(query, 'error block')}")
+    for query in rules.story_containers:
+        found = root.xpath(query)
+        if found and not "".join(found[0].itertext()).strip():
+            parts.append("empty story container")
+    for query in rules.story_wrappers:
+        found = root.xpath(query)
+        if found and _hidden(found[0]) and not parts:
+            parts.append(f"hidden {_label(query, 'story wrapper')}")
     if parts:
         ev.error.append(", ".join(parts))
 
 
 class ShellFilter:
-    """Step "shells": reject error shells ("error_shell") and bot challenges ("blocked")."""
+    """Step "shells": reject error shells ("error_shell") and bot challenges ("blocked").
+
+    Thresholds (characters, not words, so that unspaced scripts measure the same):
+    ``story_min_chars`` of prose beside an error signature make a story; shorter lines than
+    ``prose_min_chars`` (menu items) are not prose, nor are lines without a sentence end
+    (headline links) unless ``prose_long_chars`` long; only pages up to ``small_doc_chars`` are
+    checked for "labels and disclaimer only"; shell lines among the first ``lead_lines`` lead the
+    capture (a MENAFN capture opens with its date, "403", "Sorry!!", "Error! ..." before the title).
+    Signatures: the web's error pages and challenge pages (Cloudflare, Akamai, Incapsula,
+    DDoS-Guard, nginx, Apache, IIS, ASP.NET), in ``rules.GENERIC``; a site's own in its module.
+    """
 
     name = "shells"
 
-    def __init__(self, rules: Rules | None = None):
+    def __init__(self, rules: Rules | None = None, story_min_chars: int = 120, prose_min_chars: int = 40,
+                 prose_long_chars: int = 200, small_doc_chars: int = 2000, lead_lines: int = 4):
         self.rules = rules or DEFAULT_RULES
+        self.story_min_chars = story_min_chars
+        self.prose_min_chars = prose_min_chars
+        self.prose_long_chars = prose_long_chars
+        self.small_doc_chars = small_doc_chars
+        self.lead_lines = lead_lines
 
     def __call__(self, doc: Document) -> Rejection | None:
         rules = self.rules.for_source(doc.source)
@@ -142,14 +163,14 @@ class ShellFilter:
             ev.status.append((reason, f"http {doc.http_status}"))
 
         self._phrase_evidence(kept, rules, ev)
-        if not ev and sum(map(len, kept)) <= SMALL_DOC_CHARS:
+        if not ev and sum(map(len, kept)) <= self.small_doc_chars:
             self._phrase_evidence(kept, rules, ev, hints=True)  # short pages only: hints are common words
 
         if ev:
-            if self._story_chars(kept, rules) < STORY_MIN_CHARS:
+            if self._story_chars(kept, rules) < self.story_min_chars:
                 ev.error.extend(leaked)
                 return ev.rejection()
-        elif sum(map(len, kept)) <= SMALL_DOC_CHARS:
+        elif sum(map(len, kept)) <= self.small_doc_chars:
             # Leaked lines are on every page of their site: a shell only if nothing else is there.
             story = story_paragraphs(kept, rules, repaired=True)
             if not has_story(story) and (leaked or story != kept):
@@ -159,11 +180,11 @@ class ShellFilter:
 
     @staticmethod
     def _keep(doc: Document, paras: list[str], kept: list[str], lead: bool) -> None:
-        doc.extra["repaired"] = True  # mojibake and spacing: the boilerplate step need not redo them
+        doc.repaired = True  # mojibake and spacing: the boilerplate steps need not redo them
         stripped = len(paras) - len(kept)
         if stripped:
             doc.removed["shell_line"] += stripped
-            doc.extra["lead_shell_lines"] = lead
+            doc.lead_removed = doc.lead_removed or lead
         doc.paragraphs = kept
         return None
 
@@ -181,17 +202,16 @@ class ShellFilter:
                 leaked.append(f"line: {p}")
             else:
                 (ev.blocked if kind == "blocked" else ev.error).append(f"line: {p}")
-            lead = lead or i < LEAD_LINES
+            lead = lead or i < self.lead_lines
         return kept, leaked, lead
 
-    @staticmethod
-    def _plain_story(paras: list[str], rules: CompiledRules, tries: int = 12) -> bool:
+    def _plain_story(self, paras: list[str], rules: CompiledRules, tries: int = 12) -> bool:
         """A prose paragraph long enough for a story on its own that no boilerplate or error
         pattern can touch (it holds none of their anchor words): then nothing is a shell."""
         if rules.blocker_words is None:
             return False
         for p in paras:
-            if len(p) < STORY_MIN_CHARS or (len(p) < PROSE_LONG_CHARS and not p.endswith(_PROSE_END)):
+            if len(p) < self.story_min_chars or (len(p) < self.prose_long_chars and not p.endswith(_PROSE_END)):
                 continue
             low = p.lower()
             if (not any(w in low for w in rules.blocker_words) and not any(w in low for w in FLS_OPENERS)
@@ -237,14 +257,13 @@ class ShellFilter:
                     for m in rule.regex.finditer(paras[i]):
                         sink.append(f"{'hint' if hints else 'phrase'}: {' '.join(m.group(0).split())}")
 
-    @staticmethod
-    def _story_chars(paras: list[str], rules: CompiledRules) -> int:
+    def _story_chars(self, paras: list[str], rules: CompiledRules) -> int:
         """Length of distinct prose paragraphs that are neither boilerplate nor error text."""
         seen: set[str] = set()
         chars = 0
         for p in story_paragraphs(paras, rules, repaired=True):
             n = len(p)
-            if n < PROSE_MIN_CHARS or (n < PROSE_LONG_CHARS and not p.endswith(_PROSE_END)):
+            if n < self.prose_min_chars or (n < self.prose_long_chars and not p.endswith(_PROSE_END)):
                 continue
             lowered = p.lower()
             if any(next(rule.finditer(p, lowered), None) for rule in rules.blocked_phrases + rules.shell_phrases):
@@ -257,12 +276,17 @@ class ShellFilter:
 
 
 class EmptyBodyFilter:
-    """Step "empty": nothing of a story left after the steps before it."""
+    """Step "empty": nothing of a story left after the steps before it (fewer than ``min_words``
+    words and ``min_chars`` characters of words)."""
 
     name = "empty"
 
+    def __init__(self, min_words: int = 4, min_chars: int = 12):
+        self.min_words = min_words
+        self.min_chars = min_chars
+
     def __call__(self, doc: Document) -> Rejection | None:
-        if has_story(doc.paragraphs):
+        if has_story(doc.paragraphs, self.min_words, self.min_chars):
             return None
         if doc.removed:
             return Rejection("error_shell", "only labels/boilerplate: " + ", ".join(sorted(doc.removed)))

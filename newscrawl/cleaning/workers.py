@@ -1,17 +1,12 @@
-"""The chain's pure steps in worker processes, beside the crawl or ``newscrawl clean``.
+"""The chain's preparation in worker processes, beside the crawl or ``newscrawl clean``.
 
 Why: the crawl's reactor and ``newscrawl clean``'s reader each keep one core busy,
 and cleaning (shells, boilerplate, repeated passages, the near-duplicate
-fingerprint) is about 2 ms of pure Python per story. Those steps read nothing
-but the document, so they can run in another process; the near-duplicate
-*decision* cannot (it reads and extends the shared index in order), so it stays
-with the caller and only takes the fingerprint computed here.
-
-``prepare`` runs the steps on a document and records each step's verdict in it
-(``doc.extra["verdicts"]``); ``run_step`` then hands a recorded verdict back
-instead of running the step again, so the chain and the pipelines report what
-each step did exactly as when they run it themselves. A fingerprint is taken
-only for the body it was computed on (checked by digest).
+fingerprint) is about 1-2 ms of pure Python per story. That part reads nothing
+but the document (``chain.Preparation``), so it can run in another process and
+come back as an ``Outcome``; the near-duplicate *decision* cannot (it reads and
+extends the shared index in order), so it stays with the caller, which takes
+the fingerprint computed here only for the body it was computed on.
 """
 
 from __future__ import annotations
@@ -20,63 +15,22 @@ import multiprocessing
 import os
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Callable, Iterable, Iterator
 
-from newscrawl.cleaning.document import MATCH_KEYS, Document, Rejection, Step
-from newscrawl.cleaning.neardup import DEFAULT_SCHEME, FINGERPRINT_KEY, MinHashScheme, body_digest, body_fingerprint
-
-Verdict = tuple[Counter, Rejection | None]  # what the step removed, and its rejection
-
-
-def run_step(step: Step, doc: Document) -> Verdict:
-    """What ``step`` does to ``doc``: run it, or take the verdict ``prepare`` recorded for it."""
-    verdicts = doc.extra.get("verdicts")
-    if verdicts and step.name in verdicts:
-        return verdicts.pop(step.name)
-    return _apply(step, doc)
-
-
-def _apply(step: Step, doc: Document) -> Verdict:
-    before = Counter(doc.removed)
-    rejection = step(doc)
-    return doc.removed - before, rejection
-
-
-def prepare(doc: Document, steps: Iterable[Step], scheme: MinHashScheme | None = DEFAULT_SCHEME) -> Document:
-    """Run ``steps`` in order (stopping at a rejection), record their verdicts, and fingerprint
-    the body that is left for the near-duplicate step when ``scheme`` is given.
-
-    The raw page is dropped afterwards: only shell detection reads it, and it would
-    otherwise travel back to the caller.
-    """
-    verdicts: dict[str, Verdict] = {}
-    rejected = False
-    for step in steps:
-        verdicts[step.name] = _apply(step, doc)
-        rejection = verdicts[step.name][1]
-        if rejection is not None:
-            rejected = True
-            break
-    if not rejected and scheme is not None:
-        doc.extra[FINGERPRINT_KEY] = (body_digest(doc.paragraphs), scheme, body_fingerprint(doc, scheme))
-    doc.extra["verdicts"] = verdicts
-    doc.extra.pop(MATCH_KEYS, None)  # used up by the fingerprint, or of no use to the caller
-    doc.html = None
-    return doc
-
+from newscrawl.cleaning.chain import Outcome, Preparation
+from newscrawl.cleaning.document import Document
 
 # --- the pool -----------------------------------------------------------------
 
-_worker_steps: list[Step] = []
-_worker_scheme: MinHashScheme | None = None
+_preparation: Preparation = Preparation([])
 
 
-def _init_worker(steps: list[Step], scheme: MinHashScheme | None, watch_parent: bool = False) -> None:
-    global _worker_steps, _worker_scheme
-    _worker_steps, _worker_scheme = steps, scheme
+def _init_worker(preparation: Preparation, watch_parent: bool = False) -> None:
+    global _preparation
+    _preparation = preparation
     if watch_parent:
         threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True,
                          name="newscrawl-parent-watch").start()
@@ -95,9 +49,9 @@ def _exit_with_parent(parent: int, every: float = 0.5) -> None:
             os._exit(0)
 
 
-def prepare_in_worker(doc: Document) -> Document:
-    """``prepare`` with the pool's steps (only inside a ``CleaningWorkers`` process)."""
-    return prepare(doc, _worker_steps, _worker_scheme)
+def prepare_in_worker(doc: Document) -> Outcome:
+    """The pool's preparation of ``doc`` (inside a ``CleaningWorkers`` process, or ``run_here``)."""
+    return _preparation(doc)
 
 
 def attempt(fn: Callable[[Any], Any], arg: Any) -> tuple[bool, Any]:
@@ -142,9 +96,9 @@ class Worker:
         return f"cleaning worker {self.process.pid} " + (f"exited with code {code}" if code is not None else "lost its pipe")
 
 
-def _serve(conn: Connection, steps: list[Step], scheme: MinHashScheme | None) -> None:
+def _serve(conn: Connection, preparation: Preparation) -> None:
     """A worker's life: a batch in, its results out, until the pipe closes."""
-    _init_worker(steps, scheme, watch_parent=True)
+    _init_worker(preparation, watch_parent=True)
     while True:
         try:
             fn, batch = conn.recv()
@@ -167,14 +121,14 @@ class CleaningWorkers:
     threads and open stores that a fork would copy half-way.
     """
 
-    def __init__(self, workers: int, steps: list[Step], scheme: MinHashScheme | None = DEFAULT_SCHEME):
+    def __init__(self, workers: int, preparation: Preparation):
         context = multiprocessing.get_context("spawn")
-        self.steps, self.scheme = steps, scheme
+        self.preparation = preparation
         self.broken: str | None = None  # why a worker was lost, if one was
         self.workers: list[Worker] = []
         for _ in range(max(1, workers)):
             ours, theirs = context.Pipe()
-            process = context.Process(target=_serve, args=(theirs, steps, scheme), daemon=True,
+            process = context.Process(target=_serve, args=(theirs, preparation), daemon=True,
                                       name="newscrawl-cleaning")
             process.start()
             theirs.close()
@@ -217,7 +171,7 @@ class CleaningWorkers:
 
     def run_here(self, fn: Callable[[Any], Any], batch: list[Any]) -> list[tuple[bool, Any]]:
         """What a worker would have returned, computed in this process."""
-        _init_worker(self.steps, self.scheme)
+        _init_worker(self.preparation)
         return _run_batch(fn, batch)
 
     def map_ordered(self, fn: Callable[[Any], Any], items: Iterable[Any], batch: int = 32) -> Iterator[tuple[Any, bool, Any]]:

@@ -31,6 +31,7 @@ class Page:
     fail_status: int = 503
     fail_headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (a slow page)
+    hold: threading.Event | None = None  # answers only once this is set (a test decides when a crawl may go on)
 
 
 def redirect(location: str, status: int = 301) -> Page:
@@ -99,6 +100,11 @@ class LoopbackSite:
     def count(self, path: str) -> int:
         return len(self.hits_for(path))
 
+    def arrived(self, path: str) -> int:
+        """Requests for the page at ``path`` that arrived, answered or not yet (a held page)."""
+        with self._lock:
+            return self._served.get(path, 0)
+
     def served(self, path: str) -> int:
         """Requests answered by the page at ``path``, whatever spelling asked for it (``?src=RSS``...)."""
         with self._lock:
@@ -119,6 +125,8 @@ class LoopbackSite:
             self._served[key] = n + 1
         if page.delay:
             time.sleep(page.delay)
+        if page.hold is not None:
+            page.hold.wait(timeout=120)
         status, extra = page.status, page.headers
         body = page.body
         if n < page.fail_first:

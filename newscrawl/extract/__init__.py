@@ -4,14 +4,15 @@ Each field falls back on its own: a redesign that breaks the body selector
 still leaves the title and date to the page metadata, and a page with no
 known layout still gives its main text. ``Article.extraction`` names the path
 that produced the body. Bad input (garbage, empty, binary) gives an Article
-with an empty body, never an exception.
+with an empty body, never an exception. The site (its layouts, chrome, ids)
+is the caller's to give (``newscrawl.sites.site_for(url)``); without one the
+page is read as an unknown site's.
 """
 
 from __future__ import annotations
 
 import html as html_lib
 import re
-from urllib.parse import urlsplit
 
 import lxml.html
 from parsel import Selector
@@ -20,31 +21,16 @@ from newscrawl.cleaning.document import split_paragraphs
 from newscrawl.cleaning.text import normalize_space, word_tokens
 from newscrawl.extract.blocks import text_blocks
 from newscrawl.extract.generic import drop_leading_title, generic_paragraphs, page_headlines
-from newscrawl.extract.menafn import Menafn
+from newscrawl.extract.layout import NO_SITE, PageSite, SiteFields, layout_for, noise_elements, noise_queries
 from newscrawl.extract.metadata import PageMetadata, page_metadata, strip_title_suffix
-from newscrawl.extract.site import Site, SiteFields, noise_elements
-from newscrawl.extract.wires import WIRE_SITES
 from newscrawl.items import EXTRACTION_GENERIC, EXTRACTION_METADATA, EXTRACTION_SITE, Article
 
-__all__ = ["SITES", "extract_article", "site_for"]
+__all__ = ["extract_article"]
 
-SITES: dict[str, Site] = {site.name: site for site in (Menafn(), *WIRE_SITES)}
-_GENERIC = Site()
 # Characters lxml refuses (NUL, C0 controls other than tab/newline/CR).
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _TRUNCATED_RE = re.compile(r"(?:\.\.\.|\u2026|\[\.\.\.\])\s*$")
 _MIN_METADATA_WORDS = 40
-
-
-def site_for(url: str, site: str | None = None) -> Site:
-    """The extractor for ``site`` by name, else by the URL's host; the generic one when unknown."""
-    if site:
-        return SITES.get(site, _GENERIC)
-    try:
-        host = urlsplit(url or "").hostname or ""
-    except ValueError:
-        host = ""
-    return next((s for s in SITES.values() if s.serves(host)), _GENERIC)
 
 
 def _parse(html: str) -> Selector:
@@ -86,16 +72,17 @@ def _fallback_body(sel: Selector, meta: PageMetadata, noise: set, url: str, titl
     return metadata, EXTRACTION_METADATA if metadata else None
 
 
-def extract_article(url: str, html: str | bytes | None, *, http_status: int | None = None, site: str | None = None) -> Article:
+def extract_article(url: str, html: str | bytes | None, *, http_status: int | None = None,
+                    site: PageSite | None = None) -> Article:
     """An ``Article`` from a fetched page; fields the page lacks stay None/empty."""
-    extractor = site_for(url, site)
+    extractor = site or NO_SITE
     if isinstance(html, bytes):  # a raw body handed over undecoded: UTF-8, damage replaced
         html = html.decode("utf-8", errors="replace")
     html = html if isinstance(html, str) else None
     sel = _parse(html or "")
     meta = page_metadata(sel)
-    layout = extractor.layout_for(sel)
-    noise = noise_elements(sel, extractor.noise_queries(layout))
+    layout = layout_for(extractor, sel)
+    noise = noise_elements(sel, noise_queries(extractor, layout))
     fields = layout.read(sel, noise) if layout else SiteFields()
     canonical = extractor.canonical_url(url or "")
     title = fields.title or meta.title or strip_title_suffix(meta.page_title, (*extractor.site_names, meta.site_name))

@@ -1,17 +1,11 @@
-"""``wire``: any news site, from a sitemap, a feed or a listing page: ``scrapy crawl wire -a start_urls=...``.
+"""Any news site: the site of every host no module here knows, and of the ``wire`` spider.
 
-Every start URL is read as an entry point (sitemap or sitemap index, RSS /
-Atom feed, or HTML listing with pagination), never as a story. Every entry of
-a feed or sitemap is a story; on a listing, a link is a story when its path
-looks like an article's (a slug of several words, a date path or a long
-numeric id, and not a tag / category / author / asset page). Stories go
-through the same extraction as everywhere (a known site's selectors by host,
-else page metadata, else generic text) and the same cleaning chain.
-
-Story key: the known site's id when the host is one (PR Newswire, MENAFN...),
-else the canonical URL (w3lib-canonicalised, fragment and tracking parameters
-dropped). Settings: ``WIRE_START_URLS``, ``WIRE_MAX_LISTING_PAGES`` (20),
-``WIRE_RELATED_DEPTH`` (0).
+A listing link is a story when its path looks like an article's (a slug of
+several words, a date path or a long numeric id, and not a tag / category /
+author / asset page); every entry of a feed or sitemap is one. A story is
+known by its canonical URL (w3lib-canonicalised, fragment and tracking
+parameters dropped). Pages are read from their metadata and generic main text;
+the cleaning rules are every site's (an unknown source gets them all).
 """
 
 from __future__ import annotations
@@ -21,8 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
-from newscrawl.extract import site_for
-from newscrawl.spiders.wirebase import NewsSpider
+from newscrawl.sites.base import Site
 
 _TRACKING_PARAMS = re.compile(r"^(?:utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|ocid|cmpid|src|ref|tc|sr_share)$", re.I)
 _NOT_ARTICLE = re.compile(
@@ -68,23 +61,25 @@ def canonical_article_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", query, ""))
 
 
-class GenericWireSpider(NewsSpider):
-    name = "wire"
-    site = None  # the extractor is chosen by each page's host
-    default_start_urls = ()
-    default_max_listing_pages = 20
-    default_related_depth = 0
+class Generic(Site):
+    name = "generic"
+    spider = "wire"
+    max_listing_pages = 20
+    related_depth = 0
     start_urls_are_listings = True
 
     def is_story_url(self, url: str) -> bool:
         return looks_like_article(url)
 
     def is_feed_story(self, url: str) -> bool:
-        return urlsplit(url).scheme in ("http", "https")
-
-    def story_id(self, url: str) -> str | None:
-        return site_for(url).story_id(url, (), ())
+        """Feeds and sitemaps list stories: every web entry is one."""
+        try:
+            return urlsplit(url).scheme in ("http", "https")
+        except ValueError:
+            return False
 
     def canonical_url(self, url: str) -> str:
-        known = site_for(url)
-        return known.canonical_url(url) if known.name else canonical_article_url(url)
+        return canonical_article_url(url)
+
+
+SITE = Generic()

@@ -1,10 +1,10 @@
-"""What every news spider shares: entry points, link discovery, claim-once stories, failure reporting.
+"""The news spider: entry points, link discovery, claim-once stories, failure reporting, for any site.
 
-A spider is a ``NewsSpider`` subclass that says which URLs are stories and
-what their id is (``is_story_url``, ``story_id``, ``canonical_url``), which
-extractor reads them (``site``) and where to start (``default_start_urls``).
-Everything else is here, so MENAFN, the press-release wires and the generic
-``wire`` spider behave the same:
+A spider is a ``NewsSpider`` with a ``site`` (``newscrawl/sites/``): the site
+says which URLs are stories, their id and canonical form, where to start and
+how to read a page; ``newscrawl/spiders/sites.py`` builds one spider class per
+site. Everything else is here, so MENAFN, the press-release wires and the
+generic ``wire`` spider behave the same:
 
 - entry points: ``<NAME>_START_URLS`` or ``-a start_urls=URL[,URL...]``; the
   allowed domains follow their hosts (plus ``origin_hosts`` off a mirror). On
@@ -32,7 +32,6 @@ Stats for run health: ``newscrawl/listings/fetched`` (``.../feeds``,
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from datetime import datetime, timezone
 from typing import ClassVar
@@ -40,26 +39,19 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
-from scrapy.settings import SETTINGS_PRIORITIES
 
-from newscrawl.extract import SITES, extract_article
-from newscrawl.frontier import RedisFrontierAddon
+from newscrawl.cleaning.shells import Evidence, html_evidence
+from newscrawl.extract import extract_article
 from newscrawl.ledger import Ledger
-from newscrawl.middlewares import RetryAfterMiddleware
 from newscrawl.outcome import fail
 from newscrawl.signals import story_gone
-from newscrawl.spiders.links import feed_links, is_feed, next_page, sitemap_links, sitemap_xml
+from newscrawl.sites import GENERIC, Site, cleaning_rules, site_for
+from newscrawl.spiders.discovery import feed_links, is_feed, next_page, sitemap_links, sitemap_xml, story_links
 
 logger = logging.getLogger(__name__)
 
-_CHALLENGE_RE = re.compile(
-    r"just a moment|attention required|cloudflare|cf-challenge|challenge-running|access denied|captcha|"
-    r"checking (?:if the site connection is secure|your browser)",
-    re.IGNORECASE,
-)
 _GONE = {404: "story_404", 410: "story_410"}
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -117,35 +109,39 @@ def _on_host(host: str, hosts) -> bool:
 
 
 class NewsSpider(scrapy.Spider):
-    """The shared crawl logic; subclasses name the site and say what a story URL is."""
+    """The crawl of one site (``site``); ``newscrawl.spiders.sites`` makes a subclass per site."""
 
     name = ""
-    site: ClassVar[str | None] = None  # extractor name (newscrawl.extract.SITES); None: by host, else generic
-    default_start_urls: ClassVar[tuple[str, ...]] = ()
-    default_origin_hosts: ClassVar[tuple[str, ...]] = ()
-    default_max_listing_pages: ClassVar[int] = 50
-    default_related_depth: ClassVar[int] = 1
-    start_urls_are_listings: ClassVar[bool] = False  # True: a start URL is never read as a story
+    site: ClassVar[Site] = GENERIC
 
-    # -- what a story is (subclasses) ---------------------------------------------
+    # -- what a story is: the site's -------------------------------------------------
+    @property
+    def start_urls_are_listings(self) -> bool:
+        return self.site.start_urls_are_listings
+
     def is_story_url(self, url: str) -> bool:
-        raise NotImplementedError
+        return self.site.is_story_url(url)
 
     def story_id(self, url: str) -> str | None:
-        """The site's own id for the story at ``url``, if its URLs carry one."""
-        return None
+        """The story's id from its URL: the site's, or (on the generic spider) the known site's of its host."""
+        return self.site_of(url).story_id_from_url(url)
 
     def canonical_url(self, url: str) -> str:
-        return (url or "").strip()
+        return self.site_of(url).canonical_url(url)
 
     def story_key(self, url: str) -> str:
         """What identifies a story across runs: its id, else its canonical URL."""
-        return self.story_id(url) or self.canonical_url(url)
+        return self.site_of(url).story_key(url)
+
+    def site_of(self, url: str) -> Site:
+        """The site a page belongs to: this spider's, or, for the generic spider, the one serving its host."""
+        if self.site is not GENERIC:
+            return self.site
+        return site_for(url)
 
     def listing_story_links(self, response) -> list[str]:
         """Story URLs linked from an HTML listing (or story) page, in page order."""
-        return [u for u in dict.fromkeys(response.urljoin(h.strip()) for h in response.css("a::attr(href)").getall())
-                if self.is_story_url(u)]
+        return story_links(response, self.site)
 
     # -- setup -------------------------------------------------------------------
     def __init__(self, *args, start_urls=None, refresh=None, **kwargs):
@@ -160,43 +156,33 @@ class NewsSpider(scrapy.Spider):
         self._entries_ok = 0
         self._entry_failures: Counter[tuple[str, str]] = Counter()
 
-    @classmethod
-    def update_settings(cls, settings):
-        """Enable the backing-off retry middleware in place of Scrapy's, unless settings already chose otherwise."""
-        super().update_settings(settings)
-        RedisFrontierAddon().update_settings(settings)  # here too, so a -s ADDONS=... cannot drop it
-        mws = settings.getdict("DOWNLOADER_MIDDLEWARES")
-        if not any(str(k).endswith("RetryAfterMiddleware") or k is RetryAfterMiddleware for k in mws):
-            mws[RetryAfterMiddleware] = 550
-        if not any(k is RetryMiddleware or str(k).endswith(".retry.RetryMiddleware") for k in mws):
-            mws[RetryMiddleware] = None  # one retrying middleware, not two
-        # "spider" priority at least: the runner merges its own (default-priority) settings in afterwards.
-        priority = max(settings.getpriority("DOWNLOADER_MIDDLEWARES") or 0, SETTINGS_PRIORITIES["spider"])
-        settings.set("DOWNLOADER_MIDDLEWARES", mws, priority=priority)
-
     def setting_name(self, suffix: str) -> str:
         return f"{self.name.upper()}_{suffix}"
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        s = crawler.settings
-        source = spider._start_arg
-        if source is None:
-            source = s.getlist(spider.setting_name("START_URLS"), list(cls.default_start_urls))
-        spider.start_urls, spider.bad_start_urls = parse_start_urls(source)
-        spider.origin_hosts = [h.lower() for h in s.getlist(spider.setting_name("ORIGIN_HOSTS"),
-                                                             list(cls.default_origin_hosts))]
-        starts = allowed_domains_for(spider.start_urls)
-        spider.mirror = bool(spider.start_urls and spider.origin_hosts) and not any(
-            _on_host(d, spider.origin_hosts) for d in starts)
-        # Off a mirror, a feed on one host (feed.example.com) may point at stories on another (www.example.com).
-        spider.allowed_domains = starts if spider.mirror else list(dict.fromkeys(starts + spider.origin_hosts))
-        spider.max_listing_pages = s.getint(spider.setting_name("MAX_LISTING_PAGES"), cls.default_max_listing_pages)
-        spider.related_depth = s.getint(spider.setting_name("RELATED_DEPTH"), cls.default_related_depth)
-        spider.skip_handled = s.getbool("NEWSCRAWL_SKIP_HANDLED", True) and not spider._refresh
+        # Scrapy applies add-ons (newscrawl's settings) after it builds the spider: the spider reads
+        # its settings when it opens, before any other component does (its handler is connected first).
+        crawler.signals.connect(spider._configure, signal=signals.spider_opened)
         crawler.signals.connect(spider._on_request_scheduled, signal=signals.request_scheduled)
         return spider
+
+    def _configure(self, spider=None) -> None:
+        s = self.crawler.settings
+        source = self._start_arg
+        if source is None:
+            source = s.getlist(self.setting_name("START_URLS"))
+        self.start_urls, self.bad_start_urls = parse_start_urls(source)
+        self.origin_hosts = [h.lower() for h in s.getlist(self.setting_name("ORIGIN_HOSTS"))]
+        starts = allowed_domains_for(self.start_urls)
+        self.mirror = bool(self.start_urls and self.origin_hosts) and not any(
+            _on_host(d, self.origin_hosts) for d in starts)
+        # Off a mirror, a feed on one host (feed.example.com) may point at stories on another (www.example.com).
+        self.allowed_domains = starts if self.mirror else list(dict.fromkeys(starts + self.origin_hosts))
+        self.max_listing_pages = s.getint(self.setting_name("MAX_LISTING_PAGES"))
+        self.related_depth = s.getint(self.setting_name("RELATED_DEPTH"))
+        self.skip_handled = s.getbool("NEWSCRAWL_SKIP_HANDLED") and not self._refresh
 
     # -- entry points ------------------------------------------------------
     async def start(self):
@@ -280,8 +266,8 @@ class NewsSpider(scrapy.Spider):
                 yield request
 
     def is_feed_story(self, url: str) -> bool:
-        """Whether a feed or sitemap entry is a story (feeds list stories, so the generic spider takes all)."""
-        return self.is_story_url(url)
+        """Whether a feed or sitemap entry is a story (the site says: the generic one takes all)."""
+        return self.site.is_feed_story(url)
 
     def _sitemap(self, response, xml: bytes):
         stats = self.crawler.stats
@@ -400,8 +386,7 @@ class NewsSpider(scrapy.Spider):
             return
         if status == 403:
             stats.inc_value(f"{self.name}/story_403")
-            text = response.text[:20000] if isinstance(response, TextResponse) else ""
-            if _CHALLENGE_RE.search(text):
+            if isinstance(response, TextResponse) and self._is_challenge(response):
                 stats.inc_value(f"{self.name}/story_403_challenge")
             return
         if status >= 400:
@@ -417,7 +402,7 @@ class NewsSpider(scrapy.Spider):
                            (response.headers.get(b"Content-Type") or b"?").decode("latin-1"))
             return
         stats.inc_value("newscrawl/stories/fetched")
-        article = extract_article(response.url, response.text, http_status=status, site=self.site)
+        article = extract_article(response.url, response.text, http_status=status, site=self.site_of(response.url))
         article.url = self.canonical_url(article.url)
         article.source = self.name
         article.crawled_at = utc_now_iso()
@@ -438,6 +423,12 @@ class NewsSpider(scrapy.Spider):
                 if request is not None:
                     yield request
 
+    def _is_challenge(self, response: TextResponse) -> bool:
+        """A bot challenge, by the blocked-page rules the shell step uses (its title, its markup)."""
+        evidence = Evidence()
+        html_evidence(response.text[:200_000], cleaning_rules().for_source(self.site_of(response.url).name), evidence)
+        return bool(evidence.blocked)
+
     def story_failed(self, failure):
         request = failure.request
         reason = failure_reason(failure)
@@ -449,26 +440,3 @@ class NewsSpider(scrapy.Spider):
         if request.meta.get("newscrawl_entry"):
             self._entry_failures[(urlsplit(request.url).hostname or "", reason)] += 1
             self._entry_done(ok=False)
-
-
-class WireSpider(NewsSpider):
-    """A press-release wire: what a story URL is, its id and canonical form come from its ``WireSite``.
-
-    Wires publish complete feeds and sitemaps, so story pages' "more news"
-    links are not followed unless ``<NAME>_RELATED_DEPTH`` asks for it.
-    """
-
-    default_related_depth = 0
-
-    @property
-    def wire(self):
-        return SITES[self.site]
-
-    def is_story_url(self, url: str) -> bool:
-        return self.wire.is_story_url(url)
-
-    def story_id(self, url: str) -> str | None:
-        return self.wire.story_id_from_url(url)
-
-    def canonical_url(self, url: str) -> str:
-        return self.wire.canonical_url(url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newscrawl.extract.urls import (
+from newscrawl.sites.menafn import (
     STORY_ID_RE,
     canonical_story_url,
     is_blocked_path,

@@ -1,10 +1,9 @@
-"""Site extractors: one ``SiteLayout`` per markup version, selectors as class attributes.
+"""Reading a page with a site's selectors: one ``SiteLayout`` per markup version, selectors as class attributes.
 
 As in Fundus' publisher parsers, a layout is data (which selector gives which
-field) plus a shared reading routine, so a redesign is a new class beside the
-old one rather than edits to a working one. A ``Site`` groups its layouts with
-what holds for every version: its hosts, the chrome that is never article
-text (``noise``), and how it spells titles and providers.
+field) plus this shared reading routine, so a redesign is a new class beside
+the old one rather than edits to a working one. Layouts are declared by the
+sites (``newscrawl/sites/``); this module only knows how to read them.
 
 A query is CSS (``::attr(x)`` allowed) unless it starts with ``/``, ``./`` or
 ``(``, then it is XPath.
@@ -14,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from lxml import etree
 from parsel import Selector, SelectorList
@@ -107,36 +106,46 @@ class SiteLayout:
         )
 
 
-class Site:
-    """A publisher: its hosts, its layouts (newest first) and what holds across them.
+class PageSite(Protocol):
+    """What extraction needs of a site (``newscrawl.sites.base.Site`` has it; ``NO_SITE`` for unknown hosts)."""
 
-    The base class itself is the extractor for unknown sites: no layouts, so
-    metadata and generic text only.
-    """
+    name: str
+    layouts: tuple[type[SiteLayout], ...]
+    noise: tuple[str, ...]
+    site_names: tuple[str, ...]
 
-    name: ClassVar[str] = ""
-    hosts: ClassVar[tuple[str, ...]] = ()
-    layouts: ClassVar[tuple[type[SiteLayout], ...]] = ()
-    noise: ClassVar[tuple[str, ...]] = ()  # removed before metadata / generic fallbacks too
-    site_names: ClassVar[tuple[str, ...]] = ()  # as they appear in "<title> | Site" suffixes
+    def canonical_url(self, url: str) -> str: ...
 
-    def serves(self, host: str) -> bool:
-        host = host.lower().rstrip(".")
-        return any(host == h or host.endswith("." + h) for h in self.hosts)
+    def story_id(self, url: str, candidates: Sequence[str | None], body: Sequence[str]) -> str | None: ...
 
-    def layout_for(self, sel: Selector) -> type[SiteLayout] | None:
-        return next((layout for layout in self.layouts if layout.matches(sel)), None)
+    def provider_from_body(self, body: Sequence[str]) -> str | None: ...
 
-    def noise_queries(self, layout: type[SiteLayout] | None) -> tuple[str, ...]:
-        return self.noise + (layout.noise if layout else ())
+
+def layout_for(site: PageSite, sel: Selector) -> type[SiteLayout] | None:
+    """The first of the site's layouts (newest first) whose markup the page has."""
+    return next((layout for layout in site.layouts if layout.matches(sel)), None)
+
+
+def noise_queries(site: PageSite, layout: type[SiteLayout] | None) -> tuple[str, ...]:
+    return site.noise + (layout.noise if layout else ())
+
+
+class NoSite:
+    """The site of a page whose publisher is not known: no layouts, no chrome, no id."""
+
+    name = ""
+    layouts: tuple[type[SiteLayout], ...] = ()
+    noise: tuple[str, ...] = ()
+    site_names: tuple[str, ...] = ()
 
     def canonical_url(self, url: str) -> str:
-        return url.strip()
+        return (url or "").strip()
 
     def story_id(self, url: str, candidates: Sequence[str | None], body: Sequence[str]) -> str | None:
-        """The site's id for the story, from its URL or other known URLs of the page."""
         return None
 
     def provider_from_body(self, body: Sequence[str]) -> str | None:
-        """The provider when the site names it in the text itself (a dateline)."""
         return None
+
+
+NO_SITE = NoSite()

@@ -1,15 +1,18 @@
-"""Where a listing or feed points: story links, feed entries and the next page.
+"""Where a listing or feed points: story links, feed entries, sitemap entries and the next page.
 
-Kept apart from the spider so the rules can be read (and tested) on their own:
-a feed is recognised by its content type or by its root element (servers often
-label RSS ``text/html``), RSS 0.9x/1.0/2.0 and Atom are read the same way, a
-sitemap (``urlset`` / ``sitemapindex``, gzipped or not) by its root element, and
-"next page" is ``rel=next`` first, then a link whose text says "Next".
+Kept apart from the spider so the rules can be read (and tested) on their own,
+and the same for every site: a feed is recognised by its content type or by its
+root element (servers often label RSS ``text/html``), RSS 0.9x/1.0/2.0 and Atom
+are read the same way, a sitemap (``urlset`` / ``sitemapindex``, gzipped or
+not) by its root element, "next page" is ``rel=next`` first, then a link whose
+text says "Next", and a listing's story links are the site's (its link
+patterns, then its ``is_story_url``).
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from parsel import Selector
 from scrapy.http import Response, TextResponse
@@ -17,7 +20,7 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.gz import gunzip
 
 from newscrawl.cleaning.text import normalize_space
-from newscrawl.extract.urls import is_story_url
+from newscrawl.sites import Site
 
 _FEED_ROOT_RE = re.compile(
     rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*|<\?[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*)*"
@@ -31,18 +34,6 @@ _SITEMAP_ROOT_RE = re.compile(
 _GZIP_MAGIC = b"\x1f\x8b"
 SITEMAP_MAX_BYTES = 50 * 1024 * 1024  # the sitemap protocol's own limit, uncompressed
 _NEXT_TEXT_RE = re.compile(r"^(?:next(?:\s+page)?|older(?:\s+(?:posts|stories|news))?)?\s*[»›>\u2192]*$", re.I)
-
-# Story links in listings: the new ``/<10-digit id>/<slug>`` form, the legacy
-# aspx form and the GUID form. ``is_story_url`` has the last word.
-STORY_LINKS = LinkExtractor(
-    allow=(r"/\d{10}(?:[/?#]|$)", r"qn_news_story_s\.aspx", r"/menafn/[0-9a-fA-F-]{36}"),
-    deny=(r"/nl_sub\.aspx",),
-    tags=("a", "area"),
-    attrs=("href",),
-    canonicalize=False,
-    unique=True,
-)
-
 
 def is_feed(response: Response) -> bool:
     """RSS, RDF or Atom, by content type or by the document's root element."""
@@ -93,9 +84,15 @@ def sitemap_links(response: Response, xml: bytes) -> tuple[list[str], list[str]]
     return list(dict.fromkeys(pages)), list(dict.fromkeys(children))
 
 
-def story_links(response: TextResponse) -> list[str]:
-    """Absolute story URLs linked from an HTML page, in page order."""
-    return [link.url for link in STORY_LINKS.extract_links(response) if is_story_url(link.url)]
+@lru_cache(maxsize=64)
+def _link_extractor(allow: tuple[str, ...], deny: tuple[str, ...]) -> LinkExtractor:
+    return LinkExtractor(allow=allow, deny=deny, tags=("a", "area"), attrs=("href",), canonicalize=False, unique=True)
+
+
+def story_links(response: TextResponse, site: Site) -> list[str]:
+    """Absolute story URLs of ``site`` linked from an HTML page, in page order, without repeats."""
+    links = _link_extractor(site.link_allow, site.link_deny).extract_links(response)
+    return [link.url for link in links if site.is_story_url(link.url)]
 
 
 def next_page(response: TextResponse) -> str | None:
