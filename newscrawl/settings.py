@@ -78,6 +78,7 @@ NEWSCRAWL_REJECTS_URI = str(data_dir() / "rejects" / "%(name)s" / "%(time)s.json
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "newscrawl.logformatter.NewscrawlLogFormatter"  # drops name the story and why, never the whole item
 
 # Feeds are written unbuffered so a killed run loses no exported line (see feeds.py).
 FEED_STORAGES = {
