@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install crawl test demo bench clean-venv
+.PHONY: install crawl test demo bench egg deploy clean-venv
 
 install: $(STAMP)
 
@@ -26,6 +26,19 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# scrapyd: the project as an egg, built from pyproject.toml (its `scrapy` entry point names the
+# settings) without writing the setup.py that a bare `scrapyd-deploy` leaves behind, then uploaded
+# to scrapy.cfg's [deploy] target (DEPLOY_TARGET=name picks a [deploy:name] one).
+EGG_DIR       := build/egg
+DEPLOY_TARGET ?= default
+
+egg: $(STAMP)
+	rm -rf $(EGG_DIR)
+	$(BIN)/python -c "from setuptools import setup; setup()" --quiet bdist_egg --dist-dir $(EGG_DIR)
+
+deploy: egg
+	$(BIN)/scrapyd-deploy $(DEPLOY_TARGET) --egg $(EGG_DIR)/*.egg
 
 clean-venv:
 	rm -rf $(VENV)

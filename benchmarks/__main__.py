@@ -1,6 +1,8 @@
 """`make bench`: run every benchmark in turn (each can also run alone: python -m benchmarks.<name>).
 
-Benchmarks that need ../shared say "skipped: <why>" and carry on when it is absent.
+The data-driven ones read the article-extraction benchmark kept in benchmarks/data/ (or --data PATH
+when run alone); each prints progress while it works, then its table, and writes
+benchmarks/results/<name>.json. No plots: each result is a handful of numbers, which the tables say.
 """
 
 from __future__ import annotations

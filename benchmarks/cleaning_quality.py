@@ -31,7 +31,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from benchmarks.common import default_benchmark_dir, print_table, real_articles, write_result
+from benchmarks.common import Progress, default_benchmark_dir, print_table, real_articles, write_result
 from benchmarks.metric import aggregate, page_scores
 from newscrawl.steps import TEXT_STEPS, build_chain
 from newscrawl.cleaning.document import Document, split_paragraphs
@@ -263,7 +263,9 @@ def run(data: Path, copies: int, seed: int) -> dict:
     worst: list[tuple[float, str, list[str]]] = []
     start = time.perf_counter()
     n_captures = 0
+    progress = Progress("real stories cleaned, with their noisy captures", len(articles))
     for art in articles:
+        progress.step()
         truth = art["body"]
         out = chain.clean(Document.from_text(truth))
         untouched.append(page_scores(truth, out.doc.body if out.kept else ""))
@@ -317,7 +319,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     data = args.data or default_benchmark_dir()
     if not (data / "ground-truth.json").is_file():
-        print(f"skipped: no article-extraction benchmark at {data} (pass its path, or set NEWSCRAWL_SHARED)")
+        print(f"skipped: no article-extraction benchmark at {data} (pass its path)")
         return 0
     result = run(data, args.copies, args.seed)
     rows = [

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import default_benchmark_dir, print_table, real_articles, write_result
+from benchmarks.common import Progress, default_benchmark_dir, print_table, real_articles, shown, write_result
 
 
 def build_captures(n: int, data: Path, seed: int = 7, words: int = 1000) -> list[dict]:
@@ -96,6 +96,7 @@ def main(argv: list[str]) -> int:
     if not (args.data / "ground-truth.json").exists():
         print(f"skipped: article-extraction benchmark not found at {args.data} (pass --data PATH)")
         return 0
+    print(f"  building {args.n:,} captures from {shown(args.data)}", flush=True)
     captures = build_captures(args.n, args.data)
     words = sum(len(c["text"].split()) for c in captures) / len(captures)
     from newscrawl.cleaning.workers import default_workers
@@ -103,14 +104,18 @@ def main(argv: list[str]) -> int:
     workers = default_workers()
     runs: dict[str, list[float]] = {"plain": [], "one": [], "workers": []}
     cpu: dict[str, list[float]] = {"one": [], "workers": []}
-    for _ in range(args.repeat):  # alternated, best of each: the machine is shared
+    progress = Progress("runs", 3 * args.repeat, every=0)
+    for i in range(args.repeat):  # alternated, best of each: the machine is shared
         runs["plain"].append(plain_recipe(captures))
+        progress.step(note=f"round {i + 1}: plain recipe {runs['plain'][-1]:.2f} s")
         elapsed, outcome = newscrawl_clean(captures, jobs=0)
         runs["one"].append(elapsed)
         cpu["one"].append(outcome["cpu_ms_per_capture"])
+        progress.step(note=f"round {i + 1}: newscrawl clean, one process {elapsed:.2f} s")
         elapsed, outcome = newscrawl_clean(captures)
         runs["workers"].append(elapsed)
         cpu["workers"].append(outcome["cpu_ms_per_capture"])
+        progress.step(note=f"round {i + 1}: newscrawl clean, {workers} workers {elapsed:.2f} s")
     t_plain, t_one, t_ours = (min(runs[k]) for k in ("plain", "one", "workers"))
     rows = [
         ("plain datasketch recipe (one process)", f"{len(captures) / t_plain:,.0f}", f"{t_plain:.2f}"),

@@ -1,4 +1,4 @@
-"""Shared bits of the benchmarks: where the data is, reading real articles, writing results."""
+"""Shared bits of the benchmarks: where the data is, reading real articles, progress, writing results."""
 
 from __future__ import annotations
 
@@ -11,12 +11,51 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
+RESULTS = Path(os.environ.get("NEWSCRAWL_BENCH_RESULTS") or ROOT / "benchmarks" / "results")  # env: for tests
+
+
+# Zyte's article-extraction benchmark (MIT, see its LICENSE and README.md): 181 pages and their
+# hand-checked bodies, kept in the repo so that `make bench` needs nothing else.
+BENCHMARK_DATA = ROOT / "benchmarks" / "data" / "article-extraction-benchmark"
 
 
 def default_benchmark_dir() -> Path:
-    shared = Path(os.environ.get("NEWSCRAWL_SHARED") or ROOT.parent / "shared")
-    return shared / "data" / "article-extraction-benchmark"
+    return BENCHMARK_DATA
+
+
+def shown(path: Path) -> str:
+    """A path as results files record it: relative to the repo when inside it (no machine's absolute paths)."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+class Progress:
+    """A line now and then while a benchmark works, so a long run is never silent for minutes.
+
+    ``step()`` after each unit of work prints ``what: done/total (rate, elapsed, time left)`` at most
+    every ``every`` seconds (``every=0``: after each step, with its ``note``), and at the last step.
+    """
+
+    def __init__(self, what: str, total: int | None = None, every: float = 5.0, unit: str = ""):
+        self.what, self.total, self.every, self.unit = what, total, every, unit
+        self.done = 0
+        self.start = self.last = time.monotonic()
+
+    def step(self, n: int = 1, note: str = "") -> None:
+        self.done += n
+        now = time.monotonic()
+        if now - self.last >= self.every or (self.total is not None and self.done >= self.total):
+            self.last = now
+            elapsed = now - self.start
+            rate = self.done / elapsed if elapsed > 0 else 0.0
+            of = f"/{self.total:,}" if self.total is not None else ""
+            left = (f", ~{(self.total - self.done) / rate:.0f} s left"
+                    if self.total is not None and rate and self.done < self.total else "")
+            unit = f" {self.unit}" if self.unit else ""
+            print(f"  {self.what}: {self.done:,}{of}{unit} ({rate:,.1f}/s, {elapsed:.0f} s{left})"
+                  + (f" {note}" if note else ""), flush=True)
 
 
 def real_articles(data: Path) -> list[dict]:
@@ -56,5 +95,5 @@ def write_result(name: str, payload: dict) -> Path:
     }
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
-    print(f"results: {path.relative_to(ROOT)}")
+    print(f"results: {shown(path)}")
     return path

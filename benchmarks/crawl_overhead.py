@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import ROOT, print_table, write_result
+from benchmarks.common import ROOT, Progress, print_table, write_result
 
 
 def run_cpu(workdir: Path) -> dict[str, float]:
@@ -70,15 +70,19 @@ def main(argv: list[str]) -> int:
 
     site = build_site(args.stories, per_page=20, rss_items=20, rss_only=0)
     runs = {"pipelines": [], "pipelines, no workers": [], "no pipelines": []}
+    ways = {"pipelines": ("NEWSCRAWL_CLEANING_WORKERS=1",), "pipelines, no workers": ("NEWSCRAWL_CLEANING_WORKERS=0",),
+            "no pipelines": (NO_PIPELINES,)}
+    progress = Progress("crawls", 1 + len(ways) * args.repeat, every=0)
     with serve(site) as server, tempfile.TemporaryDirectory() as tmp:
         starts = [server.url(site.listing_path), server.url(site.rss_path)]
         # Warm-up (bytecode compiled, files cached), not counted.
-        crawl_once(starts, Path(tmp) / "warmup", "MENAFN_MAX_LISTING_PAGES=2")
+        warmup = crawl_once(starts, Path(tmp) / "warmup", "MENAFN_MAX_LISTING_PAGES=2")
+        progress.step(note=f"warm-up {warmup[0]:.1f} s")
         for i in range(args.repeat):  # alternate so drift on the machine hits both alike
-            runs["pipelines"].append(crawl_once(starts, Path(tmp) / f"p{i}", "NEWSCRAWL_CLEANING_WORKERS=1"))
-            runs["pipelines, no workers"].append(
-                crawl_once(starts, Path(tmp) / f"w{i}", "NEWSCRAWL_CLEANING_WORKERS=0"))
-            runs["no pipelines"].append(crawl_once(starts, Path(tmp) / f"n{i}", NO_PIPELINES))
+            for n, (name, settings) in enumerate(ways.items()):
+                runs[name].append(crawl_once(starts, Path(tmp) / f"{'pwn'[n]}{i}", *settings))
+                elapsed, pages = runs[name][-1][:2]
+                progress.step(note=f"round {i + 1}/{args.repeat}: {name} {elapsed:.1f} s, {pages:,} pages")
     best = {name: min(r, key=lambda x: x[0]) for name, r in runs.items()}
     rows = [(name, f"{t:.2f}", pages, items, f"{pages / t:,.0f}",
              f"{cpu.get('crawl', 0) / pages * 1e3:.2f}", f"{cpu.get('workers', 0) / pages * 1e3:.2f}")

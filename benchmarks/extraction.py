@@ -25,7 +25,7 @@ from pathlib import Path
 import trafilatura
 from parsel import Selector
 
-from benchmarks.common import default_benchmark_dir, print_table, write_result
+from benchmarks.common import Progress, default_benchmark_dir, print_table, shown, write_result
 from benchmarks.metric import aggregate, page_scores
 from newscrawl.extract import extract_article
 from newscrawl.extract.generic import generic_paragraphs, page_headlines
@@ -64,8 +64,12 @@ def load_pages(data: Path, limit: int | None = None) -> list[tuple[str, str, str
 def run(pages, systems: dict[str, Extractor]) -> dict[str, dict]:
     results = {}
     for name, extract in systems.items():
+        progress = Progress(name, len(pages), unit="pages")
+        per_page = {}
         start = time.perf_counter()
-        per_page = {page_id: page_scores(truth, extract(url, html)) for page_id, url, html, truth in pages}
+        for page_id, url, html, truth in pages:
+            per_page[page_id] = page_scores(truth, extract(url, html))
+            progress.step()
         seconds = time.perf_counter() - start
         results[name] = {**aggregate(per_page.values()), "seconds": round(seconds, 2), "per_page": per_page}
     return results
@@ -96,7 +100,7 @@ def main(argv: list[str]) -> int:
         for page_id, (tp, fp, fn) in worst:
             print(f"  {page_id[:16]}  tp={tp:.3f} fp={fp:.3f} fn={fn:.3f}")
     write_result("extraction", {
-        "data": str(args.data),
+        "data": shown(args.data),
         "pages": len(pages),
         "metric": "article-extraction-benchmark: \\w+ tokens, word 4-gram multiset shingles, per-page normalised",
         "systems": {name: {k: v for k, v in r.items() if k != "per_page"} for name, r in results.items()},

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import ROOT, default_benchmark_dir, print_table, write_result
+from benchmarks.common import ROOT, default_benchmark_dir, print_table, shown, write_result
 
 
 def paragraphs(data: Path) -> tuple[list[str], str]:
@@ -34,7 +34,7 @@ def paragraphs(data: Path) -> tuple[list[str], str]:
         import json
 
         bodies = [r["articleBody"] for r in json.loads(truth.read_text(encoding="utf-8")).values()]
-        source = f"{data} ({len(bodies)} articles)"
+        source = f"{shown(data)} ({len(bodies)} articles)"
     else:
         files = sorted((ROOT / "tests" / "fixtures" / "articles").glob("*.txt"))
         bodies = [f.read_text(encoding="utf-8") for f in files]

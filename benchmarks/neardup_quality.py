@@ -17,7 +17,7 @@ import random
 import sys
 from pathlib import Path
 
-from benchmarks.common import default_benchmark_dir, print_table, real_articles, write_result
+from benchmarks.common import Progress, default_benchmark_dir, print_table, real_articles, write_result
 
 TARGETS = {"recall": 0.95, "precision": 0.98}
 EDITS = ["dateline", "sentence", "truncate", "drop_paragraph", "boilerplate"]
@@ -68,7 +68,9 @@ def run(data: Path, copies: int, seed: int) -> dict:
     tp = fp = fn = 0
     wrong_target = 0
     misses, false = [], []
+    progress = Progress("originals, then copies, through the cleaning chain", len(originals) + len(copies_list))
     for key, truth, paras in originals + copies_list:
+        progress.step()
         outcome = chain.clean(Document(paragraphs=list(paras), id=key))
         dropped = outcome.rejection is not None and outcome.rejection.reason == "near_duplicate"
         if truth is None:

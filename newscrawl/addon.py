@@ -60,6 +60,7 @@ def defaults() -> dict[str, Any]:
         # 404/410/403 reach the spider so it can count them by kind (never exported).
         "HTTPERROR_ALLOWED_CODES": [403, 404, 410],
         "LOG_LEVEL": "INFO",
+        "LOG_FORMATTER": "newscrawl.logformatter.NewscrawlLogFormatter",  # a drop names the story and why, not the item
         # -- feeds: %(time)s is the run's id (newscrawl.ledger.feed_uri_params) -------------
         "FEED_EXPORT_ENCODING": "utf-8",
         "FEED_EXPORT_FIELDS": EXPORT_FIELDS,

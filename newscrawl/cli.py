@@ -162,9 +162,9 @@ def _adopt(settings, spider: str, stores) -> dict[str, int]:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from newscrawl.demo import main as demo_main
+    from newscrawl.demo import run
 
-    return demo_main(args.rest)
+    return run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -197,8 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
     state.add_argument("--yes", action="store_true", help="prune, reset: do it (without: say what would happen)")
     state.set_defaults(func=_cmd_state)
 
-    demo = sub.add_parser("demo", help="crawl the bundled sample site on loopback and summarise")
-    demo.add_argument("rest", nargs=argparse.REMAINDER)
+    from newscrawl import demo as demo_module
+
+    demo = sub.add_parser("demo", help="crawl the bundled sample site on loopback and summarise",
+                          description=demo_module.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    demo_module.add_arguments(demo)
     demo.set_defaults(func=_cmd_demo)
     return parser
 

@@ -1,9 +1,9 @@
-"""``newscrawl demo``: crawl the bundled sample site on loopback with the real spider, then summarise.
+"""newscrawl demo: crawl the bundled sample site on loopback with the real spider, then summarise.
 
-No network needed. The sample pages (``newscrawl/demo_site``) are served from a
-thread on a free 127.0.0.1 port; ``scrapy crawl menafn`` runs in a subprocess
-with the project's own settings (pipelines included) and its data directory
-in a temporary folder, so the user's ``data/`` is never touched.
+No network needed. The sample pages are served on a free 127.0.0.1 port, and
+`scrapy crawl menafn` runs in a subprocess with the project's own settings
+(pipelines included). Its data directory is a temporary folder deleted on exit,
+or --keep DIR, so the project's data/ is never touched.
 """
 
 from __future__ import annotations
@@ -41,10 +41,13 @@ def crawl_command(start_urls: list[str], out: Path) -> list[str]:
     return cmd
 
 
-def summarise(out: Path, data: Path) -> list[str]:
-    """Lines describing what the crawl exported and what the cleaning chain dropped, with reasons."""
+def summarise(out: Path, data: Path, kept: bool = True) -> list[str]:
+    """Lines describing what the crawl exported and what the cleaning chain dropped, with reasons.
+
+    ``kept``: the feed outlives the demo, so its path is worth printing."""
     items = read_jsonl(out)
-    lines = [f"stories exported: {len(items)} -> {out}"]
+    where = f" -> {out}" if kept else " (deleted on exit with the demo's data directory; --keep DIR keeps them)"
+    lines = [f"stories exported: {len(items)}{where}"]
     for item in items:
         words = len((item.get("body") or "").split())
         lines.append(f"  {item.get('story_id')}  {item.get('title')}  [{item.get('provider')}, {words} words, "
@@ -66,25 +69,48 @@ def summarise(out: Path, data: Path) -> list[str]:
     return lines
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="newscrawl demo", description=__doc__)
-    parser.add_argument("--keep", metavar="DIR", help="write the feed and data directory here instead of a temp dir")
-    args = parser.parse_args(argv or [])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The demo's options, on its own parser and on ``newscrawl demo``'s."""
+    parser.add_argument("--keep", metavar="DIR",
+                        help="write the feed (DIR/demo.jsonl) and the data directory (DIR/data: feeds, rejects, run "
+                             "summaries, state) here and keep them; without it they go to a temporary directory "
+                             "deleted on exit. A DIR kept from an earlier demo holds its state: only new stories "
+                             "are exported again")
+
+
+def build_parser(prog: str = "newscrawl demo") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="newscrawl-demo-") as tmp:
-        work = Path(args.keep) if args.keep else Path(tmp)
+        kept = bool(args.keep)
+        work = Path(args.keep).resolve() if kept else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         out, data = work / "demo.jsonl", work / "data"
+        if kept and (data / "state").is_dir():
+            print(f"demo: {data} holds an earlier demo's state: only stories it has not handled are exported "
+                  "(use an empty DIR to start afresh)", flush=True)
         with demo_site() as site:
             start_urls = [site.url(p) for p in ENTRY_PATHS]
             print(f"demo: serving the sample site at {site.base_url}; crawling {', '.join(start_urls)}", flush=True)
             env = {**os.environ, "NEWSCRAWL_DATA_DIR": str(data), "SCRAPY_SETTINGS_MODULE": "newscrawl.settings",
                    "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))}
-            proc = subprocess.run(crawl_command(start_urls, out), env=env, cwd=work)
-        for line in summarise(out, data):
+            # The crawl's own outcome line names its feed: worth it only when the feed is kept.
+            log_level = [] if kept else ["-s", "LOG_LEVEL=ERROR"]
+            proc = subprocess.run(crawl_command(start_urls, out) + log_level, env=env, cwd=work)
+        for line in summarise(out, data, kept=kept):
             print(line)
         if proc.returncode:
             print(f"demo: the crawl exited with status {proc.returncode}", file=sys.stderr)
         return proc.returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":  # pragma: no cover

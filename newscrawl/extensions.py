@@ -154,14 +154,22 @@ class RunSummary:
             if failure:
                 self.stats.set_value(FAILURE_KEY, failure)
         summary = self.summary(spider, reason)
-        logger.info(
-            "newscrawl summary: exported %d; dropped %s; blocked %d; stripped %s; extraction %s",
-            summary["stories_exported"],
-            _fmt(summary["dropped_by_reason"]),
-            summary["blocked"],
-            _fmt(summary["stripped_by_rule"]),
-            _fmt(summary["extraction_counts"]),
+        # The outcome at WARNING, so that LOG_LEVEL=WARNING still says what a run did; the details at INFO.
+        dropped = dict(summary["dropped_by_reason"])
+        handled = summary["stories_skipped_handled"] + dropped.pop("duplicate", 0)
+        if summary.get("gone"):
+            dropped["gone"] = summary["gone"]
+        feeds = [mask_url(str(f)).removeprefix("file://") for f in summary.get("feeds") or ()]
+        written = [f for f in feeds if "://" in f or Path(f).exists()]  # a run with nothing new writes no file
+        logger.warning(
+            "newscrawl summary (%s, run %s, %s): %d new stories exported -> %s; %d already handled (skipped); "
+            "dropped %s",
+            spider.name, summary.get("run") or "-", summary["finish_reason"], summary["stories_exported"],
+            ", ".join(written) or "no feed file", handled,
+            f"{sum(dropped.values())} ({_fmt(dropped)}) -> {summary.get('rejects')}" if dropped else "none",
         )
+        logger.info("newscrawl details: blocked %d; stripped %s; extraction %s", summary["blocked"],
+                    _fmt(summary["stripped_by_rule"]), _fmt(summary["extraction_counts"]))
         if summary["failure"]:
             logger.error("run looks broken: %s", summary["failure"])
         self._write(spider.name, summary)

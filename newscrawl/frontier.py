@@ -10,19 +10,26 @@ still work from), but the request fingerprints do not outlive a crawl:
 ``ExpiringRFPDupeFilter`` lets its key expire ``NEWSCRAWL_REDIS_DUPEFILTER_TTL``
 seconds after the last request was seen, so the next scheduled run may fetch a
 page again. Which stories need fetching across runs is the story store's job.
+
+A worker closes as soon as it is idle, the shared queue is empty and no other
+live worker of the crawl is fetching (each worker's heartbeat key says ``busy``
+or ``idle``); only while another worker may still fill the queue does it wait,
+up to ``NEWSCRAWL_REDIS_MAX_IDLE`` seconds.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
 import uuid
+import warnings
 
 from redis.exceptions import RedisError
 from scrapy import signals
 from scrapy.core.scheduler import BaseScheduler
-from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
@@ -30,6 +37,8 @@ from twisted.internet import task
 from newscrawl.delivery import process_alive
 from newscrawl.outcome import fail
 from newscrawl.store import mask_url
+
+logger = logging.getLogger(__name__)
 
 
 class ExpiringRFPDupeFilter(RFPDupeFilter):
@@ -71,14 +80,20 @@ class RedisIdleWait:
 
     A crawl grows page by page, so early on the shared queue is often empty while
     another worker holds the requests it is fetching; a worker that closed at its
-    first idle moment would leave the whole crawl to the first. Each worker waits
-    up to ``NEWSCRAWL_REDIS_MAX_IDLE`` seconds of continuous idleness before closing.
+    first idle moment would leave the whole crawl to the first. A worker that is
+    idle with an empty queue closes at once when no other live worker is busy
+    (nobody can add requests any more: the usual end of a run, and every end of a
+    single-worker run); while one is, it waits up to ``NEWSCRAWL_REDIS_MAX_IDLE``
+    seconds of continuous idleness. ``newscrawl/redis/idle_waits`` counts the
+    engine's idle checks it held off, ``newscrawl/redis/idle_wait_seconds`` their time, and
+    ``newscrawl/redis/idle_timeout`` says the wait ran out while another worker was busy.
     """
 
     def __init__(self, crawler, max_idle: float):
         self.crawler = crawler
         self.max_idle = max_idle
         self.idle_since: float | None = None
+        self.waited = 0.0  # seconds held off in earlier idle spells
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -86,18 +101,35 @@ class RedisIdleWait:
             raise NotConfigured  # no shared frontier: nothing to wait for (and nothing to log)
         ext = cls(crawler, crawler.settings.getfloat("NEWSCRAWL_REDIS_MAX_IDLE"))
         crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
-        crawler.signals.connect(ext.request_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(ext.busy, signal=signals.request_scheduled)
+        crawler.signals.connect(ext.busy, signal=signals.response_received)
         return ext
 
-    def request_scheduled(self, request, spider=None):
-        self.idle_since = None
+    def busy(self, **kwargs):
+        if self.idle_since is not None:
+            self.waited += time.monotonic() - self.idle_since
+            self.idle_since = None
+
+    def _others_busy(self) -> bool:
+        scheduler = getattr(self.crawler.engine, "scheduler", None)
+        if isinstance(scheduler, RedisScheduler):
+            return scheduler.idle_and_others_busy()
+        return True  # another scheduler (or none): nothing to ask, wait as configured
 
     def spider_idle(self, spider=None):
         now = time.monotonic()
+        if not self._others_busy():
+            return
         if self.idle_since is None:
             self.idle_since = now
+        stats = self.crawler.stats
         if now - self.idle_since < self.max_idle:
+            stats.inc_value("newscrawl/redis/idle_waits")
+            stats.set_value("newscrawl/redis/idle_wait_seconds", round(self.waited + now - self.idle_since, 3))
             raise DontCloseSpider("waiting for the shared frontier")
+        stats.set_value("newscrawl/redis/idle_timeout", True)
+        logger.info("closing after %.0f s idle on an empty shared queue while another worker is still busy "
+                    "(NEWSCRAWL_REDIS_MAX_IDLE)", now - self.idle_since)
 
 
 class UnreachableFrontier(BaseScheduler):
@@ -133,7 +165,9 @@ class RedisScheduler(Scheduler):
     """
 
     crawler = None
+    worker_key: str | None = None  # set once open
     heartbeat_ttl = 30  # seconds a worker counts as alive after its last heartbeat
+    state = "busy"  # what the heartbeat key says: "busy" from the start and while fetching, "idle" when idle
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -155,7 +189,9 @@ class RedisScheduler(Scheduler):
 
     def open(self, spider):
         try:
-            super().open(spider)
+            with warnings.catch_warnings():  # scrapy-redis says "Resuming crawl" through the deprecated Spider.log()
+                warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, message=r"Spider\.log\(\)")
+                super().open(spider)
             self.worker_key = (f"newscrawl:{spider.name}:workers:{socket.gethostname()}:{os.getpid()}:"
                                f"{uuid.uuid4().hex[:8]}")
             alive = [k for k in self.server.scan_iter(match=self._workers_pattern(), count=100)
@@ -181,17 +217,40 @@ class RedisScheduler(Scheduler):
         return host != socket.gethostname() or not pid.isdigit() or process_alive(int(pid))
 
     def _beat(self) -> None:
+        if self.worker_key is None:
+            return
         try:
-            self.server.set(self.worker_key, "1", ex=self.heartbeat_ttl)
+            self.server.set(self.worker_key, self.state, ex=self.heartbeat_ttl)
         except RedisError as exc:
             self._lost(exc)
+
+    def _mark(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self._beat()
+
+    def idle_and_others_busy(self) -> bool:
+        """Say this worker is idle; whether the crawl may still go on without it: requests in the
+        shared queue, or another live worker busy (it may add some)."""
+        self._mark("idle")
+        try:
+            if len(self.queue):
+                return True
+            keys = [k for k in self.server.scan_iter(match=self._workers_pattern(), count=100)
+                    if k.decode("utf-8", "replace") != self.worker_key]
+            keys = [k for k in keys if self._may_be_alive(k.decode("utf-8", "replace"))]
+            return any(state == b"busy" for state in (self.server.mget(keys) if keys else ()))
+        except RedisError as exc:
+            self._lost(exc)
+            return False
 
     def close(self, reason):
         heartbeat = getattr(self, "_heartbeat", None)
         if heartbeat is not None and heartbeat.running:
             heartbeat.stop()
         try:
-            self.server.delete(self.worker_key)
+            if self.worker_key is not None:
+                self.server.delete(self.worker_key)
             super().close(reason)
         except RedisError:
             pass  # already reported; nothing more to tidy on a server that is gone
@@ -204,16 +263,31 @@ class RedisScheduler(Scheduler):
             fail(self.crawler, f"lost the shared frontier at {where}: {type(exc).__name__}: {mask_url(str(exc))}; "
                                "stopped (unwritten stories are fetched next run)", close_reason="redis_unavailable")
 
+    # scrapy-redis 0.9.1's enqueue_request and next_request, without the ``spider`` argument to
+    # ``StatsCollector.inc_value`` that Scrapy 2.13+ warns about on every run, and without the
+    # blocking pop of ``SCHEDULER_IDLE_BEFORE_CLOSE`` (it would stall the reactor; idling is
+    # RedisIdleWait's job).
     def enqueue_request(self, request):
         try:
-            return super().enqueue_request(request)
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            if self.stats:
+                self.stats.inc_value("scheduler/enqueued/redis")
+            self.queue.push(request)
+            return True
         except RedisError as exc:
             self._lost(exc)
             return False
 
     def next_request(self):
         try:
-            return super().next_request()
+            request = self.queue.pop(0)
+            if request:
+                self._mark("busy")
+                if self.stats:
+                    self.stats.inc_value("scheduler/dequeued/redis")
+            return request
         except RedisError as exc:
             self._lost(exc)
             return None

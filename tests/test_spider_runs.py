@@ -100,7 +100,8 @@ def test_unresolvable_host_fails_promptly_with_one_line(tmp_path):
                        fast=False, timeout=60)
     assert result.returncode == 1
     assert last_line(result.stderr) == (
-        "newscrawl: menafn: could not reach menafn.invalid (DNS lookup failed x2): none of the 2 start URLs could be fetched"
+        "newscrawl: menafn: could not reach menafn.invalid (DNS lookup failed x2): none of the 2 start URLs could be fetched "
+        "(http://menafn.invalid/rss/rss.aspx, http://menafn.invalid/listing/latest)"
     )
     assert "Traceback" not in result.stderr
     assert result.stats.get("retry/count", 0) == 0  # a host that never answered is not retried

@@ -215,7 +215,9 @@ class NewsSpider(scrapy.Spider):
         for (host, reason), n in self._entry_failures.most_common():
             by_host.setdefault(host, []).append(reason if n == 1 else f"{reason} x{n}")
         where = "; ".join(f"{host} ({', '.join(reasons)})" for host, reasons in by_host.items())
-        return f"{self.name}: could not reach {where or 'any start URL'}: none of the {len(self.start_urls)} start URLs could be fetched"
+        named = ", ".join(self.start_urls[:10]) + (f" and {len(self.start_urls) - 10} more" if len(self.start_urls) > 10 else "")
+        return (f"{self.name}: could not reach {where or 'any start URL'}: none of the {len(self.start_urls)} start URLs "
+                f"could be fetched ({named})")
 
     def _fail(self, message: str) -> None:
         fail(self.crawler, message)
