@@ -33,8 +33,10 @@ from newscrawl.batching import TurnBatch
 from newscrawl.cleaning.chain import CleaningChain, Outcome
 from newscrawl.cleaning.document import Document, split_paragraphs
 from newscrawl.cleaning.workers import CleaningWorkers, WorkerLost, prepare_in_worker
+from newscrawl.cleaning.neardup import DEFAULT_SCHEME
 from newscrawl.ledger import Ledger, Rejected
 from newscrawl.steps import build_chain, step_specs
+from newscrawl.store.memory import MemoryIndex
 
 logger = logging.getLogger(__name__)
 
@@ -200,7 +202,10 @@ class CleaningPipeline:
         settings = crawler.settings
 
         def index():  # the ledger's store opens with the spider, after the pipelines are built
-            return crawler.get_extension(Ledger).index
+            ledger = crawler.get_extension(Ledger)
+            if ledger is None:  # scrapy parse / shell: nothing delivered, stories compared within the run
+                return MemoryIndex(DEFAULT_SCHEME)
+            return ledger.index
 
         chain = build_chain(step_specs(settings.get("NEWSCRAWL_STEPS")),
                             extra_rules=settings.getdict("NEWSCRAWL_EXTRA_RULES"), index=index)

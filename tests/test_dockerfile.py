@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from newscrawl.spiders.sites import SPIDERS
 from tests.site_server import build_site, serve
 
 REPO = Path(__file__).resolve().parents[1]
@@ -216,8 +217,7 @@ def test_the_dockerfile_installs_the_project_and_crawls_into_the_volume(tmp_path
 
     listed = replay.run("list")
     assert listed.returncode == 0, listed.stderr[-2000:]
-    assert listed.stdout.split() == sorted(["accesswire", "businesswire", "einpresswire", "globenewswire", "menafn",
-                                            "prnewswire", "wire"])
+    assert listed.stdout.split() == sorted(SPIDERS)  # every site of the registry, from the installed package
 
     site = build_site(15, seed=9)
     with serve(site) as server:

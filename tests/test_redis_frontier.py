@@ -15,6 +15,8 @@ import threading
 import time
 from dataclasses import replace
 
+import redis
+
 from newscrawl.demo_site.server import LoopbackSite, Page
 from tests.redis_server import redis_server, redis_url  # noqa: F401
 from tests.site_server import ADDONS, MIXED_KINDS, build_site, data_lines, run_crawl, serve, start_crawl
@@ -57,12 +59,17 @@ def test_two_workers_wait_for_each_other_then_close_without_the_timeout(tmp_path
         began = time.monotonic()
         workers = [start_crawl(starts, tmp_path / f"worker{i}", *shared, env={"NEWSCRAWL_TEST_STATS": str(f)})
                    for i, f in zip((1, 2), stats_files)]
+        client = redis.Redis.from_url(redis_url)
         try:
+            # Released only once both workers are in the crawl (their heartbeat keys), one holds the page
+            # and the rest is fetched: a worker that boots late must find the other busy, not gone.
             deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and not (server.arrived(held.path)
-                                                       and all(server.served(p) for p in others)):
+            while time.monotonic() < deadline and not (
+                    server.arrived(held.path) and all(server.served(p) for p in others)
+                    and len(list(client.scan_iter("newscrawl:menafn:workers:*"))) == 2):
                 time.sleep(0.05)
             assert server.arrived(held.path), "no worker reached the held page"
+            assert len(list(client.scan_iter("newscrawl:menafn:workers:*"))) == 2, "a worker never joined"
         finally:
             release.set()  # the busy worker finishes; the idle one must have waited for it
         errors = [w.communicate(timeout=180)[1].decode("utf-8", "replace") for w in workers]

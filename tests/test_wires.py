@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from newscrawl.demo_site.server import LoopbackSite, Page
-from tests.site_server import REPO, run_crawl
+from tests.site_server import REPO, last_line, run_crawl
 
 FIX = Path(__file__).parent / "fixtures" / "wires"
 RSS = "application/rss+xml; charset=utf-8"
@@ -195,10 +195,19 @@ def test_generic_wire_spider_reads_a_gzipped_sitemap_index_a_listing_and_canonic
             assert server.count(path) == 0  # index pages and assets are not stories
 
 
-def test_generic_wire_spider_without_start_urls_fails_with_one_line(tmp_path):
+def test_generic_wire_spider_without_start_urls_is_a_usage_error_before_the_engine_starts(tmp_path):
     result = run_crawl([], tmp_path, spider="wire")
+    assert result.returncode == 2  # Scrapy's status for a usage error
+    assert "scrapy crawl [options] <spider>" in result.stderr  # the usage line
+    assert last_line(result.stderr).endswith("wire has no entry points of its own: give -a start_urls=URL[,URL...] "
+                                             "(a news site's home page, section, feed or sitemap)")
+    assert "Spider opened" not in result.stderr and not (tmp_path / "data").exists()  # no engine, no state
+
+
+def test_generic_wire_spider_with_only_bad_start_urls_fails_with_one_line(tmp_path):
+    result = run_crawl(["ftp://example.invalid/"], tmp_path, spider="wire")
     assert result.returncode == 1
-    assert "wire: no usable start URL" in result.stderr
+    assert "wire: no usable start URL ('ftp://example.invalid/')" in last_line(result.stderr)
 
 
 def test_scrapy_list_shows_every_spider():

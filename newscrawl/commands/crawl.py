@@ -28,6 +28,7 @@ class Command(ScrapyCrawlCommand):
         known = self.crawler_process.spider_loader.list()
         if args[0] not in known:
             raise UsageError(f"no spider named {args[0]!r} (spiders: {', '.join(sorted(known))})", print_help=False)
+        self._check_entry_points(self.crawler_process.spider_loader.load(args[0]), opts)
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
@@ -37,3 +38,15 @@ class Command(ScrapyCrawlCommand):
         if message:
             print(f"newscrawl: {message}", file=sys.stderr, flush=True)
             self.exitcode = 1
+
+    def _check_entry_points(self, spidercls, opts) -> None:
+        """A spider with no entry points of its own (``wire``) needs ``-a start_urls``: say so before the
+        engine starts."""
+        site = getattr(spidercls, "site", None)
+        if site is None or site.entry_points or "start_urls" in opts.spargs:
+            return
+        if self.settings.getlist(f"{spidercls.name.upper()}_START_URLS"):
+            return
+        raise UsageError(f"{spidercls.name} has no entry points of its own: give -a start_urls=URL[,URL...] "
+                         f"(a news site's home page, section, feed or sitemap)")
+

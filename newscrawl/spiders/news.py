@@ -114,6 +114,11 @@ class NewsSpider(scrapy.Spider):
     name = ""
     site: ClassVar[Site] = GENERIC
 
+    @classmethod
+    def handles_request(cls, request) -> bool:
+        """``scrapy parse`` / ``shell`` without ``--spider``: the site serving the URL's host."""
+        return cls.site.serves(urlsplit(request.url).hostname or "")
+
     # -- what a story is: the site's -------------------------------------------------
     @property
     def start_urls_are_listings(self) -> bool:
