@@ -19,9 +19,10 @@ from parsel import Selector
 from newscrawl.cleaning.document import split_paragraphs
 from newscrawl.cleaning.text import normalize_space, word_tokens
 from newscrawl.extract.blocks import text_blocks
+from newscrawl.extract.fields import page_fields
 from newscrawl.extract.generic import drop_leading_title, generic_paragraphs, page_headlines
 from newscrawl.extract.menafn import Menafn
-from newscrawl.extract.metadata import PageMetadata, page_metadata, strip_title_suffix
+from newscrawl.extract.metadata import PageMetadata, page_metadata
 from newscrawl.extract.site import Site, SiteFields, noise_elements
 from newscrawl.extract.wires import WIRE_SITES
 from newscrawl.items import EXTRACTION_GENERIC, EXTRACTION_METADATA, EXTRACTION_SITE, Article
@@ -98,7 +99,8 @@ def extract_article(url: str, html: str | bytes | None, *, http_status: int | No
     noise = noise_elements(sel, extractor.noise_queries(layout))
     fields = layout.read(sel, noise) if layout else SiteFields()
     canonical = extractor.canonical_url(url or "")
-    title = fields.title or meta.title or strip_title_suffix(meta.page_title, (*extractor.site_names, meta.site_name))
+    found = page_fields(sel, meta, canonical, html, extractor.site_names).over(fields)
+    title = found.title
     if fields.body:
         body, path = fields.body, EXTRACTION_SITE
     else:
@@ -107,9 +109,11 @@ def extract_article(url: str, html: str | bytes | None, *, http_status: int | No
         url=canonical,
         story_id=extractor.story_id(url or "", (meta.canonical_url,), body),
         title=title,
-        published=fields.published or meta.published,
+        published=found.published,
+        modified=found.modified,
         provider=fields.provider or extractor.provider_from_body(body) or meta.publisher,
-        author=fields.author or meta.author,
+        author=found.authors[0] if found.authors else None,
+        authors=found.authors,
         category=fields.category or meta.category,
         tags=fields.tags or meta.tags,
         language=meta.language,
@@ -117,5 +121,6 @@ def extract_article(url: str, html: str | bytes | None, *, http_status: int | No
         source=extractor.name,
         http_status=http_status,
         extraction=path,
+        sources=found.sources,
         html=html,
     )

@@ -8,6 +8,7 @@ nested under ``mainEntity``; broken JSON is skipped, never fatal.
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 from dataclasses import dataclass, field
@@ -68,6 +69,18 @@ def clean_value(value: Any) -> str | None:
         return None
     text = normalize_space(fix_mojibake(value))
     return text or None
+
+
+_ENTITY_RE = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]+\d*);")
+
+
+def decode_entities(text: str, times: int = 3) -> str:
+    """``text`` with HTML entities decoded, also where a CMS escaped them twice (``&amp;#8217;``)."""
+    for _ in range(times):
+        if not _ENTITY_RE.search(text):
+            break
+        text = html_lib.unescape(text)
+    return text
 
 
 def _loads(raw: str) -> Any:
