@@ -9,23 +9,20 @@ with an empty body, never an exception.
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 from urllib.parse import urlsplit
 
 import lxml.html
 from parsel import Selector
 
-from newscrawl.cleaning.document import split_paragraphs
-from newscrawl.cleaning.text import normalize_space, word_tokens
-from newscrawl.extract.blocks import text_blocks
 from newscrawl.extract.fields import page_fields
 from newscrawl.extract.generic import drop_leading_title, generic_paragraphs, page_headlines
+from newscrawl.extract.ldbody import choose_body, metadata_paragraphs
 from newscrawl.extract.menafn import Menafn
 from newscrawl.extract.metadata import PageMetadata, page_metadata
 from newscrawl.extract.site import Site, SiteFields, noise_elements
 from newscrawl.extract.wires import WIRE_SITES
-from newscrawl.items import EXTRACTION_GENERIC, EXTRACTION_METADATA, EXTRACTION_SITE, Article
+from newscrawl.items import EXTRACTION_SITE, Article
 
 __all__ = ["SITES", "extract_article", "site_for"]
 
@@ -33,8 +30,6 @@ SITES: dict[str, Site] = {site.name: site for site in (Menafn(), *WIRE_SITES)}
 _GENERIC = Site()
 # Characters lxml refuses (NUL, C0 controls other than tab/newline/CR).
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_TRUNCATED_RE = re.compile(r"(?:\.\.\.|\u2026|\[\.\.\.\])\s*$")
-_MIN_METADATA_WORDS = 40
 
 
 def site_for(url: str, site: str | None = None) -> Site:
@@ -56,35 +51,14 @@ def _parse(html: str) -> Selector:
         return Selector(text="<html></html>")
 
 
-def _metadata_body(meta: PageMetadata) -> list[str]:
-    """JSON-LD ``articleBody`` as paragraphs; it may be plain text, entity-escaped, or an HTML fragment."""
-    raw = html_lib.unescape(meta.body or "")
-    if "<" in raw and ">" in raw:
-        paragraphs = text_blocks(_parse(raw).root)
-    else:
-        paragraphs = [normalize_space(p) for p in split_paragraphs(raw)]
-    return [p for p in paragraphs if p]
-
-
-def _looks_truncated(paragraphs: list[str], meta: PageMetadata) -> bool:
-    """A teaser rather than the story: short, ending in an ellipsis, or just the description."""
-    text = " ".join(paragraphs)
-    return (len(word_tokens(text)) < _MIN_METADATA_WORDS or bool(_TRUNCATED_RE.search(text))
-            or normalize_space(text) == (meta.description or ""))
-
-
 def _fallback_body(sel: Selector, meta: PageMetadata, noise: set, url: str, titles: list[str | None]):
-    """(paragraphs, path) when the site gave no body: the JSON-LD body unless it is a teaser, else generic text."""
+    """(paragraphs, path) when the site gave no body: the JSON-LD body if it is the whole story, else generic text."""
     for el in noise:  # the site's chrome must not reach the fallbacks (tails are kept)
         if el.getparent() is not None:
             el.drop_tree()
-    metadata = drop_leading_title(_metadata_body(meta), titles)
-    if metadata and not _looks_truncated(metadata, meta):
-        return metadata, EXTRACTION_METADATA
+    metadata = drop_leading_title(metadata_paragraphs(meta.body), titles)
     generic = generic_paragraphs(lxml.html.tostring(sel.root, encoding="unicode"), url, titles)
-    if len(word_tokens(" ".join(generic))) > len(word_tokens(" ".join(metadata))):
-        return generic, EXTRACTION_GENERIC
-    return metadata, EXTRACTION_METADATA if metadata else None
+    return choose_body(metadata, generic, meta.description)
 
 
 def extract_article(url: str, html: str | bytes | None, *, http_status: int | None = None, site: str | None = None) -> Article:
