@@ -82,7 +82,17 @@ def test_agreement_wins_and_ties_go_to_the_visible_headline():
             + "<meta property=\"og:title\" content=\"'We had some issues,' exec says on Disney+ glitches\">")
     assert title_of(head, "<h1>\u2018We had some issues,\u2019 exec says on Disney+ glitches</h1>") == (
         "\u2018We had some issues,\u2019 exec says on Disney+ glitches", "h1")
-    assert title_of(head, "<h1>Something else entirely</h1>")[0] == "Disney+ glitches blamed on heavy demand, executive says"
+
+
+def test_the_displayed_headline_beats_one_pair_of_metadata_but_not_three_sources():
+    pair = (ld('{"@type": "NewsArticle", "headline": "The Resurrection of the Greatest Sci-Fi Writer"}')
+            + '<meta property="og:title" content="The Resurrection of the Greatest Sci-Fi Writer">'
+            + '<meta name="twitter:title" content="The Resurrection of the Greatest Sci-Fi Writer">')  # og and twitter: one voice
+    body = '<header class="site-header"><h1>Slate Book Review</h1></header><article><h1>The Disappearance of John M. Ford</h1></article>'
+    assert title_of(pair, body) == ("The Disappearance of John M. Ford", "h1")
+    three = pair + "<title>The Resurrection of the Greatest Sci-Fi Writer - Slate</title>"
+    assert title_of(three, body, "https://slate.com/x") == ("The Resurrection of the Greatest Sci-Fi Writer", "json-ld")
+    assert title_of(pair, "<article><h1>Games</h1></article>")[1] == "json-ld"  # a section name, not a headline
 
 
 def test_decorated_sources_vote_for_the_plain_headline():

@@ -6,11 +6,15 @@ Each is decoded (entities, even double-escaped ones such as ``&amp;#8217;``),
 and loses the site's name where it decorates it (``Story | MacRumors``,
 ``Sportsnet.ca - Story``). Then each gets one vote from every other source
 that says the same, says it with decoration (``Story | Editorial``) or says a
-truncated form of it (``Story of the ...``). The most-agreed wins; a tie goes
-to the visible ``<h1>``, what readers see. A headline nobody else confirms is
-trusted in the order JSON-LD, Open Graph, Twitter, ``<title>``, and an
-``<h1>`` last: an unconfirmed ``<h1>`` is often the site's logo or a section
-name. A truncated headline never wins over the whole one.
+truncated form of it (``Story of the ...``); Open Graph and Twitter, one
+copying the other, are one voice. The most-agreed wins; a tie goes to the
+``<h1>``, what readers see. The page's first ``<h1>``, if headline-sized and
+outside its header and menus, also wins against metadata that only one other
+source confirms (social and SEO headlines differ from the displayed one).
+Otherwise an unconfirmed headline is trusted in the order JSON-LD, Open
+Graph, Twitter, ``<title>``, and an ``<h1>`` last: such an ``<h1>`` is often
+the site's logo or a section name. A truncated headline never wins over the
+whole one.
 """
 
 from __future__ import annotations
@@ -33,12 +37,19 @@ _CONFIRMED_ORDER = ("h1", "json-ld", "og", "twitter", "title")
 _UNCONFIRMED_ORDER = ("json-ld", "og", "twitter", "title", "h1")
 
 
+_FAMILY = {"twitter": "og"}  # Twitter cards copy Open Graph: one voice, not two
+_CHROME_RE = re.compile(r"logo|brand|masthead|site-?title|site-?name|navbar|menu|banner", re.IGNORECASE)
+_CHROME_TAGS = ("header", "nav", "footer", "aside")
+MIN_HEADLINE_WORDS = 3  # a shorter first <h1> is a section name ("Games"), not the story's
+
+
 @dataclass(frozen=True)
 class _Candidate:
     source: str
     text: str
     key: str
     cores: frozenset[str]  # keys of the text without its decoration segments
+    visible: bool = False  # the first <h1> outside the page's header and menus, headline-sized
 
 
 def clean_title(value) -> str | None:
@@ -95,17 +106,39 @@ def _supports(other: _Candidate, c: _Candidate) -> bool:
 def title_candidates(sel: Selector, meta, site: SiteNames) -> list[_Candidate]:
     """Each headline the page gives, decoded and without the site's name, in source order."""
     ld = meta.article_ld or {}
-    h1s = [element_text(n.root) for n in sel.xpath('//h1 | //*[not(self::meta)][@itemprop="headline"]')[:4]]
-    raw = [("json-ld", ld.get("headline") or ld.get("name")), *(("og", v) for v in meta.metas.get("og:title", ())[:1]),
-           *(("twitter", v) for v in meta.metas.get("twitter:title", ())[:1]), *(("h1", t) for t in h1s),
-           ("title", meta.page_title)]
-    found = []
-    for source, value in raw:
+    h1s = sel.xpath('//h1 | //*[not(self::meta)][@itemprop="headline"]')[:4]
+    raw = [("json-ld", ld.get("headline") or ld.get("name"), None),
+           *(("og", v, None) for v in meta.metas.get("og:title", ())[:1]),
+           *(("twitter", v, None) for v in meta.metas.get("twitter:title", ())[:1]),
+           *(("h1", element_text(n.root), n.root) for n in h1s), ("title", meta.page_title, None)]
+    found: list[_Candidate] = []
+    story_h1_seen = False
+    for source, value, element in raw:
         text = clean_title(value)
         text = strip_site(text, site) if text else None
-        if text and match_key(text):
-            found.append(_Candidate(source, text, match_key(text), _cores(text)))
+        if not text or not match_key(text):
+            continue
+        visible = False
+        if element is not None and not story_h1_seen and not _in_chrome(element):
+            story_h1_seen, visible = True, _headline_sized(text)
+        found.append(_Candidate(source, text, match_key(text), _cores(text), visible))
     return found
+
+
+def _headline_sized(text: str) -> bool:
+    return len(text.split()) >= MIN_HEADLINE_WORDS or (" " not in text and len(text) >= 12)  # CJK has no spaces
+
+
+def _in_chrome(element) -> bool:
+    """Inside the page's header, menus or logo rather than its story (an article's own <header> is the story's)."""
+    chain = [element, *element.iterancestors()]
+    in_story = any(el.tag in ("article", "main") for el in chain)
+    for el in chain:
+        if el.tag in _CHROME_TAGS and not (el.tag == "header" and in_story):
+            return True
+        if _CHROME_RE.search(f'{el.get("class", "")} {el.get("id", "")}'):
+            return True
+    return False
 
 
 def choose_title(candidates: list[_Candidate], site: SiteNames) -> tuple[str | None, str | None]:
@@ -114,12 +147,18 @@ def choose_title(candidates: list[_Candidate], site: SiteNames) -> tuple[str | N
     if not whole:
         return None, None
 
+    def family(c: _Candidate) -> str:
+        return _FAMILY.get(c.source, c.source)
+
     def rank(c: _Candidate) -> tuple[int, int]:
-        votes = len({o.source for o in candidates if o.source != c.source and _supports(o, c)})
+        votes = len({family(o) for o in candidates if family(o) != family(c) and _supports(o, c)})
         order = _CONFIRMED_ORDER if votes else _UNCONFIRMED_ORDER
         return votes, -order.index(c.source)
 
     best = max(whole, key=rank)
+    visible = next((c for c in whole if c.visible), None)
+    if best.source != "h1" and visible is not None and rank(best)[0] <= 1:
+        return visible.text, visible.source  # what readers see, against one pair of metadata at most
     if rank(best)[0] == 0 and best.source != "h1":  # nobody confirms it: drop a short "| Section" tail
         return strip_title_suffix(best.text, tuple(site.names)) or best.text, best.source
     return best.text, best.source
