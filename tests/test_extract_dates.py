@@ -58,7 +58,7 @@ def ld(obj: str) -> str:
 
 def dates(head: str = "", body: str = "", url: str = "https://news.example/story", now: datetime = NOW):
     sel, meta = page(head, body)
-    return page_dates(sel, meta, url, sel.get(), now=now)
+    return page_dates(meta, url, sel.get(), now=now)
 
 
 def test_json_ld_first_then_meta_then_time():
@@ -162,3 +162,20 @@ def test_modified_only_where_the_page_states_it():
 )
 def test_url_date(url, day):
     assert url_date(url) == day
+
+
+def test_a_time_elements_text_states_the_local_time():
+    found = dates(ld('{"@type": "NewsArticle", "datePublished": "2019-11-19T13:03:00.000Z"}'),
+                  "<time>Nov. 19, 2019 8:03 am ET</time>")
+    assert (found.published, found.published_source) == ("2019-11-19T08:03:00-05:00", "time")
+
+
+def test_a_moment_no_other_source_confirms_gives_way_to_one_two_sources_state():
+    # The CMS wrote the UTC wall clock with the local offset; meta and the visible date agree on the real moment.
+    head = (ld('{"@type": "NewsArticle", "datePublished": "2019-11-20T04:31:13-06:00"}')
+            + '<meta property="article:published_time" content="2019-11-20T04:31:13+00:00">')
+    found = dates(head, '<span class="author_date">Chris Davies - Nov 19, 2019, 10:31 pm CST</span>')
+    assert (found.published, found.published_source) == ("2019-11-19T22:31:00-06:00", "text")
+    alone = dates(ld('{"@type": "NewsArticle", "datePublished": "2019-11-20T04:31:13-06:00"}')
+                  + '<meta property="article:published_time" content="2019-11-20T04:31:13+00:00">')
+    assert alone.published == "2019-11-20T04:31:13-06:00"  # one dissenting source is not enough

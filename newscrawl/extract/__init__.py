@@ -57,7 +57,7 @@ def _fallback_body(sel: Selector, meta: PageMetadata, noise: set, url: str, titl
         if el.getparent() is not None:
             el.drop_tree()
     metadata = drop_leading_title(metadata_paragraphs(meta.body), titles)
-    generic = generic_paragraphs(lxml.html.tostring(sel.root, encoding="unicode"), url, titles)
+    generic = generic_paragraphs(lxml.html.tostring(sel.root, encoding="unicode"), url, titles, sel.root)
     return choose_body(metadata, generic, meta.description)
 
 

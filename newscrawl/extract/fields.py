@@ -46,7 +46,7 @@ def page_fields(sel: Selector, meta: PageMetadata, url: str | None, html: str | 
     """Title, dates and authors of a parsed page, and the source of each."""
     site = site_names(meta.metas, meta.json_ld, meta.article_ld, url, extra_site_names)
     title, title_source = page_title(sel, meta, site)
-    dates = page_dates(sel, meta, url, html)
+    dates = page_dates(meta, url, html)
     authors, author_source = page_authors(sel, meta, site)
     found = {"title": title_source, "published": dates.published_source, "modified": dates.modified_source,
              "author": author_source}

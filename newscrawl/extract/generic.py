@@ -117,11 +117,13 @@ def drop_leading_title(paragraphs: list[str], titles: Sequence[str | None]) -> l
     return paragraphs
 
 
-def generic_paragraphs(html: str, url: str | None = None, titles: Sequence[str | None] = ()) -> list[str]:
+def generic_paragraphs(html: str, url: str | None = None, titles: Sequence[str | None] = (),
+                       page: etree._Element | None = None) -> list[str]:
     """The page's main-text paragraphs, in order; [] when nothing article-like is found.
 
     ``titles`` are the page's headline candidates (see ``page_headlines``);
-    a leading paragraph equal to one of them is dropped.
+    a leading paragraph equal to one of them is dropped. ``page`` is ``html``
+    already parsed, when the caller has it.
     """
     if not html or not html.strip():
         return []
@@ -135,7 +137,7 @@ def generic_paragraphs(html: str, url: str | None = None, titles: Sequence[str |
     drop_link_blocks(body)
     paragraphs = _paragraphs(body)
     if len(paragraphs) >= 2:
-        paragraphs = restore_blocks(paragraphs, Selector(text=html, type="html").root)
+        paragraphs = restore_blocks(paragraphs, page if page is not None else Selector(text=html, type="html").root)
     return drop_leading_title(trim_teasers(paragraphs), titles)
 
 

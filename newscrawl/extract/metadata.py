@@ -46,6 +46,7 @@ class PageMetadata:
     article_ld: dict = field(default_factory=dict, repr=False)  # the article's JSON-LD object
     json_ld: list[dict] = field(default_factory=list, repr=False)  # every JSON-LD object
     metas: dict[str, list[str]] = field(default_factory=dict, repr=False)  # lowercased meta key -> contents
+    date_candidates: list = field(default_factory=list, repr=False)  # what the markup says of the publication time
 
 
 def meta_map(sel: Selector) -> dict[str, list[str]]:
@@ -199,7 +200,8 @@ def page_metadata(sel: Selector) -> PageMetadata:
         _meta(sel, "news_keywords", "keywords")
     )
     metas = meta_map(sel)
-    published = choose(published_candidates(sel, ld, metas), None, datetime.now(timezone.utc).replace(tzinfo=None))
+    dates = published_candidates(sel, ld, metas)
+    published = choose(dates, None, datetime.now(timezone.utc).replace(tzinfo=None))
     languages = (sel.xpath("/html/@lang").get(), _first(ld.get("inLanguage")), _meta(sel, "og:locale"),
                  sel.xpath('//meta[translate(@http-equiv, "CONTENTLAGU", "contentlagu")="content-language"]/@content').get())
     lang = next(filter(None, map(language_code, languages)), None)
@@ -219,6 +221,7 @@ def page_metadata(sel: Selector) -> PageMetadata:
         article_ld=ld,
         json_ld=objects,
         metas=metas,
+        date_candidates=dates,
     )
 
 

@@ -8,13 +8,15 @@ Candidates come in this order, the first trusted most:
 3. microdata: an element with ``itemprop="datePublished"``;
 4. a ``<time>`` or a short label marked as the publication time (``pubdate``, a class
    such as ``published``, ``dateline``, ``timestamp``: "Published 10:02 AM EST Nov 19, 2025");
-5. any other ``<time>`` (not in the comments);
+5. any other ``<time>`` (not in the comments), then a short label classed ``date``;
 6. htmldate's reading of the whole page (markup and text patterns);
 7. the date in the URL (``/2026/02/12/``).
 
 Cross-checks: a date in the future or before news sites existed (``EARLIEST``, unless the
-URL says the same) is rejected, and a candidate more than a day away from the URL's date
-gives way to one that agrees with it. The one chosen is then completed from the others
+URL says the same) is rejected; a candidate more than a day away from the URL's date
+gives way to one that agrees with it; and a moment no other candidate confirms gives way
+to one that two other sources state (a CMS writing UTC wall clocks with a local offset:
+04:31-06:00 against 04:31+00:00 and a visible "10:31 pm CST"). The one chosen is then completed from the others
 where they state the same moment more fully: a date-only value takes the time a candidate
 gives for that day, a time without a zone takes the zone of a candidate with the same wall
 clock, and a UTC time takes the local offset of a candidate naming the same instant (pages
@@ -64,7 +66,9 @@ _URL_DATE_RES = (
 _MONTH_ABBR = {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())}
 _PUBLISHED_TIME_XPATH = ('//time[@pubdate or @itemprop="datePublished" or contains(@class, "publish") '
                          'or contains(@class, "posted") or contains(@class, "created")]')
-_ANY_TIME_XPATH = '//time[not(ancestor::*[contains(@class, "comment") or contains(@id, "comment")])]/@datetime'
+_ANY_TIME_XPATH = '//time[not(ancestor::*[contains(@class, "comment") or contains(@id, "comment")])]'
+_DATE_TEXT_XPATH = ('//body//*[not(self::script or self::style or self::time)][contains(@class, "date") '
+                    'and not(contains(@class, "updat")) and not(contains(@class, "modif"))]')
 _PUBLISHED_TEXT_XPATH = ('//*[not(self::script or self::style or self::time or self::meta)][contains(@class, "publish") '
                          'or contains(@class, "dateline") or contains(@class, "timestamp") or contains(@class, "post-date") '
                          'or contains(@class, "article-date") or contains(@class, "entry-date")]')
@@ -105,7 +109,10 @@ def published_candidates(sel: Selector, ld: dict, metas: dict[str, list[str]]) -
     found += _candidates((n.attrib.get("datetime") or n.xpath("string()").get() for n in sel.xpath(_PUBLISHED_TIME_XPATH)), "time")
     labels = (" ".join(n.xpath("string()").get().split()) for n in sel.xpath(_PUBLISHED_TEXT_XPATH)[:8])
     found += _candidates((text for text in labels if len(text) <= MAX_LABEL_CHARS), "text")
-    found += _candidates(sel.xpath(_ANY_TIME_XPATH).getall()[:3], "time")
+    times = sel.xpath(_ANY_TIME_XPATH)[:3]
+    found += _candidates((n.attrib.get("datetime") or n.xpath("string()").get() for n in times), "time")
+    labels = (" ".join(n.xpath("string()").get().split()) for n in sel.xpath(_DATE_TEXT_XPATH)[:8])
+    found += _candidates((text for text in labels if len(text) <= MAX_LABEL_CHARS), "text")
     return found
 
 
@@ -180,20 +187,37 @@ def _completed(best: Candidate, others: list[Candidate]) -> Candidate:
     return best
 
 
+def _confirmed(best: Candidate, others: list[Candidate]) -> Candidate:
+    """``best``, or the first candidate of a moment two other sources state when none states ``best``'s."""
+    if best.when.zone is None:
+        return best
+    zoned = [c for c in others if c.when.zone is not None]
+    if any(_same_instant(c.when, best.when) for c in zoned):
+        return best
+    for c in zoned:
+        sources = {o.source for o in zoned if _same_instant(o.when, c.when)}
+        if len(sources) >= 2:
+            return c
+    return best
+
+
 def choose(candidates: list[Candidate], day_in_url: date | None, now: datetime) -> Candidate | None:
-    """The first plausible candidate that agrees with the URL's day (when it names one), completed."""
+    """The first plausible candidate that agrees with the URL's day (when it names one), confirmed, completed."""
     valid = [c for c in candidates if plausible(c.when, now, day_in_url)]
     if day_in_url:
         agree = [c for c in valid if abs((c.when.wall.date() - day_in_url).days) <= 1]
         valid = agree + [c for c in valid if c not in agree]
-    return _completed(valid[0], valid[1:]) if valid else None
+    if not valid:
+        return None
+    best = _confirmed(valid[0], valid[1:])
+    return _completed(best, [c for c in valid if c is not best])
 
 
-def page_dates(sel: Selector, meta, url: str | None, html: str | None, now: datetime | None = None) -> PageDates:
+def page_dates(meta, url: str | None, html: str | None, now: datetime | None = None) -> PageDates:
     """Publication and modification times of a page (``meta`` is its ``PageMetadata``)."""
     now = now or datetime.now(timezone.utc).replace(tzinfo=None)
     day_in_url = url_date(url)
-    candidates = published_candidates(sel, meta.article_ld, meta.metas)
+    candidates = list(meta.date_candidates)
     if not any(plausible(c.when, now, day_in_url) for c in candidates):
         candidates += _htmldate(html, url)
     if day_in_url:
