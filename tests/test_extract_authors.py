@@ -115,3 +115,16 @@ def test_a_by_line_without_byline_markup():
     assert authors_of(body="<article><h1>Headline</h1><p>By Matthew Digby, Minh Do</p><p>Text.</p></article>") == (
         ["Matthew Digby", "Minh Do"], "byline")
     assert authors_of(body="<p>By Monday, all schools will reopen.</p>") == ([], None)
+
+
+def test_names_in_lowercase_metadata_are_capitalised():
+    assert authors_of('<meta name="author" content="jane doe">') == (["Jane Doe"], "meta")
+    assert authors_of('<meta name="author" content="admin">') == ([], None)
+
+
+def test_a_link_to_an_author_page_is_the_last_resort():
+    body = ('<nav><ul class="menu"><li><a href="/opinion/columnists/josh-brodesky">Josh Brodesky</a></li></ul></nav>'
+            '<article><div class="meta"><a href="/author/ellen-marsh/">Ellen Marsh</a></div>'
+            '<p>As <a href="/author/tom-rogan/">Tom Rogan</a> wrote last week, the plan is late.</p></article>')
+    assert authors_of(body=body) == (["Ellen Marsh"], "link")
+    assert authors_of(body=body.replace("Ellen Marsh", "Subscribe")) == ([], None)

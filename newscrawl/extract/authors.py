@@ -5,7 +5,8 @@ Sources, the first that names a person winning: the article's JSON-LD ``author``
 then ``<meta>`` (``author``, ``article:author``, ``byl``, ``dc.creator``,
 Parse.ly, Sailthru...), then microdata (``itemprop="author"``) and
 ``rel="author"`` links, then the visible byline (an element classed ``byline``
-or ``author``, or a short line that starts with "By"). When the visible byline
+or ``author``, or a short line that starts with "By"), and last a full name
+linking to an author page (``/author/jane-doe``). When the visible byline
 names everyone the winner does and more, it wins: metadata often keeps only the
 first of several authors.
 
@@ -40,9 +41,15 @@ _BYLINE_XPATH = (
 )
 _BY_LINE_XPATH = ('//body//*[self::p or self::div or self::span or self::address or self::li or self::strong or self::em '
                   'or self::h4 or self::h5 or self::h6][' + " or ".join(
-                      f'starts-with(normalize-space(.), "{word} ")' for word in ("By", "BY", "by", "Von", "Por", "Par")) + ']')
+                      f'starts-with(normalize-space(.), "{word}")' for word in (
+                          "By ", "BY ", "by ", "Von ", "Por ", "Par ", "Autor:", "Autorin:", "Texto:", "Text:")) + ']')
 _NOT_BYLINE_RE = re.compile(r"comment|avatar|bio|description|related|recommend|footer|widget|more-from|promo|share|"
-                            r"social|follow|image|photo|newsletter|subscribe", re.IGNORECASE)
+                            r"social|follow|image|photo|newsletter|subscribe|sidebar", re.IGNORECASE)
+# Links to an author's page: the last hint of who wrote a story when nothing names them as its author.
+_AUTHOR_LINK_XPATH = ("//a[" + " or ".join(f'contains(@href, "/{part}")' for part in (
+    "author/", "authors/", "autor/", "autoren/", "auteur/", "profile/", "staff/", "journalist",
+    "reporter", "columnist", "contributor")) + "][not(ancestor::p)]"  # not a name mentioned in the story
+    '[not(@role="menuitem" or ancestor::nav or ancestor::*[contains(@class, "menu") or contains(@class, "nav")])]')
 _BY_RE = re.compile(
     r"^(?:(?:written|words|story|text|reporting|posted|published|analysis|opinion|commentary|review|column|"
     r"interview|report|compiled)\s+)?(?:by|from)\b[:\s]*"
@@ -125,6 +132,9 @@ def person_name(text: str, site: SiteNames) -> str | None:
     tokens = text.split()
     if len(tokens) > 5 or any(c.isdigit() for c in text):
         return None
+    if 2 <= len(tokens) <= 3 and all(t.isalpha() and t.islower() for t in tokens):
+        tokens = [t.capitalize() for t in tokens]  # "jane doe" in a CMS's metadata
+        text = " ".join(tokens)
     if not all(_is_name_token(t) for t in tokens) or all(t.lower() in _PARTICLES for t in tokens):
         return None
     if len(tokens) == 1 and (_CREDENTIAL_RE.match(text) or text.isupper() or len(text) < 3):
@@ -190,7 +200,8 @@ def meta_authors(metas: dict[str, list[str]], site: SiteNames) -> list[str]:
 def _outside_story(node: Selector) -> bool:
     """True for elements in comments, related-story cards, author bios, share bars and the like."""
     attrs = " ".join(node.attrib.get(a, "") for a in ("class", "id"))
-    ancestors = " ".join(f'{a.get("class", "")} {a.get("id", "")}' for a in node.root.iterancestors())
+    ancestors = " ".join(f'{a.get("class", "")} {a.get("id", "")}' for a in node.root.iterancestors()
+                         if a.tag not in ("body", "html"))  # page-wide classes say nothing of this element
     return bool(_NOT_BYLINE_RE.search(attrs) or _NOT_BYLINE_RE.search(ancestors))
 
 
@@ -232,8 +243,14 @@ def visible_authors(sel: Selector, site: SiteNames) -> list[str]:
     return []
 
 
+def link_authors(sel: Selector, site: SiteNames) -> list[str]:
+    """Full names in links to author pages (``/author/jane-doe``), outside comments, menus and related stories."""
+    links = [n for n in sel.xpath(_AUTHOR_LINK_XPATH)[:20] if not _outside_story(n)][:3]
+    return _unique(n for node in links for n in byline_names(node.xpath("string()").get(), site) if len(n.split()) > 1)
+
+
 def page_authors(sel: Selector, meta, site: SiteNames) -> tuple[list[str], str | None]:
-    """(the story's authors, the source that named them: json-ld, meta, markup or byline)."""
+    """(the story's authors, the source that named them: json-ld, meta, markup, byline or link)."""
     visible = visible_authors(sel, site)
     for source, names in (("json-ld", json_ld_authors(meta.article_ld or {}, meta.json_ld, site)),
                           ("meta", meta_authors(meta.metas, site)), ("markup", markup_authors(sel, site))):
@@ -242,4 +259,7 @@ def page_authors(sel: Selector, meta, site: SiteNames) -> tuple[list[str], str |
             if len(visible) > len(names) and keys <= {match_key(n) for n in visible}:
                 return visible, "byline"
             return names, source
-    return (visible, "byline") if visible else ([], None)
+    if visible:
+        return visible, "byline"
+    linked = link_authors(sel, site)
+    return (linked, "link") if linked else ([], None)

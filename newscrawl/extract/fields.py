@@ -5,7 +5,7 @@ metadata and visible markup (``titles``, ``published``, ``authors``); a site
 extractor's own selectors win where they found a value. ``sources`` says where
 each field came from, so that users can filter on it: ``site``, ``json-ld``,
 ``meta``, ``og``, ``twitter``, ``h1``, ``title``, ``microdata``, ``time``,
-``text``, ``htmldate``, ``url``, ``markup`` or ``byline``.
+``text``, ``htmldate``, ``url``, ``markup``, ``byline`` or ``link``.
 """
 
 from __future__ import annotations
