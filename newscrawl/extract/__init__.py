@@ -73,7 +73,7 @@ def extract_article(url: str, html: str | bytes | None, *, http_status: int | No
     noise = noise_elements(sel, extractor.noise_queries(layout))
     fields = layout.read(sel, noise) if layout else SiteFields()
     canonical = extractor.canonical_url(url or "")
-    found = page_fields(sel, meta, canonical, html, extractor.site_names).over(fields)
+    found = page_fields(sel, meta, canonical, html, extractor.site_names, given=fields)
     title = found.title
     if fields.body:
         body, path = fields.body, EXTRACTION_SITE

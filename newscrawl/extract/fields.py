@@ -30,25 +30,22 @@ class PageFields:
     authors: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # field name -> where it came from
 
-    def over(self, site) -> PageFields:
-        """These fields with a site extractor's (its ``title``, ``published``, ``author``) winning where given."""
-        sources = dict(self.sources)
-        for name in ("title", "published", "author"):
-            if getattr(site, name, None):
-                sources[name] = "site"
-        return PageFields(title=site.title or self.title, published=site.published or self.published,
-                          modified=self.modified, authors=[site.author] if site.author else self.authors,
-                          sources=sources)
-
 
 def page_fields(sel: Selector, meta: PageMetadata, url: str | None, html: str | None,
-                extra_site_names: Iterable[str | None] = ()) -> PageFields:
-    """Title, dates and authors of a parsed page, and the source of each."""
+                extra_site_names: Iterable[str | None] = (), given=None) -> PageFields:
+    """Title, dates and authors of a parsed page, and the source of each.
+
+    ``given`` holds what a site extractor's selectors found (its ``title``,
+    ``published``, ``author``): those win, and are not looked for again.
+    """
+    title, published, author = (getattr(given, name, None) for name in ("title", "published", "author"))
     site = site_names(meta.metas, meta.json_ld, meta.article_ld, url, extra_site_names)
-    title, title_source = page_title(sel, meta, site)
-    dates = page_dates(meta, url, html)
-    authors, author_source = page_authors(sel, meta, site)
-    found = {"title": title_source, "published": dates.published_source, "modified": dates.modified_source,
-             "author": author_source}
-    return PageFields(title=title, published=dates.published, modified=dates.modified, authors=authors,
+    title_source = "site" if title else None
+    if not title:
+        title, title_source = page_title(sel, meta, site)
+    dates = page_dates(meta, url, None if published else html)  # no htmldate pass for a date the site gave
+    authors, author_source = ([author], "site") if author else page_authors(sel, meta, site)
+    found = {"title": title_source, "published": "site" if published else dates.published_source,
+             "modified": dates.modified_source, "author": author_source}
+    return PageFields(title=title, published=published or dates.published, modified=dates.modified, authors=authors,
                       sources={name: source for name, source in found.items() if source})
