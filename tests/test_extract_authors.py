@@ -128,3 +128,8 @@ def test_a_link_to_an_author_page_is_the_last_resort():
             '<p>As <a href="/author/tom-rogan/">Tom Rogan</a> wrote last week, the plan is late.</p></article>')
     assert authors_of(body=body) == (["Ellen Marsh"], "link")
     assert authors_of(body=body.replace("Ellen Marsh", "Subscribe")) == ([], None)
+
+
+def test_an_older_yoast_graph_puts_the_author_on_the_web_page():
+    graph = ld('{"@graph": [{"@type": "WebPage", "author": {"@id": "#p"}}, {"@type": ["Person"], "@id": "#p", "name": "Josh"}]}')
+    assert authors_of(graph) == (["Josh"], "json-ld")

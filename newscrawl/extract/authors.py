@@ -95,6 +95,7 @@ more read view all posts profile email print comments comment contact subscribe 
 here now new how what why who when where you we us it its his her their via
 """.split())
 _PARTICLES = frozenset("van von der den de del della di da dos das du la le al el bin ibn ben mac st y e".split())
+_PAGE_TYPES = frozenset({"webpage", "itempage"})
 _CREDENTIAL_RE = re.compile(r"^(?:[A-Z]{2,5}|Ph\.?D\.?|M\.?D\.?|Jr\.?|Sr\.?|I{1,3}|IV)$")
 _HONORIFIC_RE = re.compile(r"^(?:dr|prof|mr|mrs|ms|mx|sir|dame)\.?\s+", re.IGNORECASE)
 
@@ -182,11 +183,16 @@ def _ld_people(value: Any, by_id: dict[str, dict], site: SiteNames, depth: int =
 
 
 def json_ld_authors(article_ld: dict, json_ld: list[dict], site: SiteNames) -> list[str]:
+    """The article's JSON-LD authors; else its WebPage's (older Yoast graphs put the author there)."""
     by_id = {o["@id"]: o for o in json_ld if isinstance(o.get("@id"), str)}
-    names = _ld_people(article_ld.get("author"), by_id, site) or _ld_people(article_ld.get("creator"), by_id, site)
-    if not names and isinstance(article_ld.get("byline"), str):
-        names = byline_names(article_ld["byline"], site)
-    return _unique(names)
+    pages = [o for o in json_ld if ld_types(o) & _PAGE_TYPES]
+    for obj in (article_ld, *pages):
+        names = _ld_people(obj.get("author"), by_id, site) or _ld_people(obj.get("creator"), by_id, site)
+        if not names and isinstance(obj.get("byline"), str):
+            names = byline_names(obj["byline"], site)
+        if names:
+            return _unique(names)
+    return []
 
 
 def meta_authors(metas: dict[str, list[str]], site: SiteNames) -> list[str]:
