@@ -128,11 +128,6 @@ def article_object(objects: list[dict]) -> dict | None:
     return (with_body or found or [None])[0]
 
 
-def json_ld_article(sel: Selector) -> dict | None:
-    """The first article-typed JSON-LD object on the page (the one with a body, if several)."""
-    return article_object(json_ld_objects(sel))
-
-
 def _names(value: Any) -> list[str]:
     """Names from a person/organisation value: a string, ``{"name": ...}`` or a list of either."""
     items = value if isinstance(value, list) else [value]
