@@ -21,9 +21,11 @@ class Article:
     url: str
     story_id: str | None = None
     title: str | None = None
-    published: str | None = None  # ISO 8601, e.g. 2026-02-12T09:41:00
+    published: str | None = None  # ISO 8601 with the offset the page states, e.g. 2026-02-12T09:41:00+04:00
+    modified: str | None = None  # last modification, where the page states one; same form
     provider: str | None = None
-    author: str | None = None
+    author: str | None = None  # the first of ``authors``, for readers of older feeds
+    authors: list[str] = field(default_factory=list)  # people only: no roles, agencies or the site's name
     category: str | None = None
     tags: list[str] = field(default_factory=list)
     language: str | None = None
@@ -32,6 +34,7 @@ class Article:
     crawled_at: str | None = None
     http_status: int | None = None
     extraction: str | None = None  # site | metadata | generic
+    sources: dict[str, str] = field(default_factory=dict)  # where title, published, modified, author came from
     # -- private, not exported -------------------------------------------
     html: str | None = field(default=None, repr=False)  # raw page, for shell detection; freed once cleaned
 

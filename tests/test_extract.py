@@ -90,7 +90,7 @@ def test_menafn_redesign_with_json_ld_only(fixtures_dir):
     assert a.story_id == "1110155566"
     assert a.url == "https://menafn.com/1110155566/Gulf-Airline"
     assert a.title == "Gulf Airline Orders Twenty Wide-Body Jets"
-    assert a.published == "2026-01-15T11:20:00"  # wall clock kept, +03:00 dropped
+    assert a.published == "2026-01-15T11:20:00+03:00"  # the offset as the page states it
     assert a.provider == "Gulf Aviation Wire"  # the dateline beats the JSON-LD publisher
     assert a.author == "Layla Haddad"
     assert a.category == "Business"
@@ -106,7 +106,7 @@ def test_menafn_redesign_with_open_graph_and_generic_text(fixtures_dir):
     assert a.extraction == EXTRACTION_GENERIC
     assert a.story_id == "1110301234"
     assert a.title == "Desalination Plant Expansion Approved"
-    assert a.published == "2026-04-07T16:45:00"
+    assert a.published == "2026-04-07T16:45:00Z"
     assert a.provider == "Kuwait News Agency"
     assert a.tags == ["water", "desalination", "Kuwait"]
     assert a.language == "en"  # og:locale en_US
@@ -163,7 +163,7 @@ def test_unknown_site_uses_metadata_and_generic_text(fixtures_dir):
     assert a.story_id is None
     assert a.language == "de"
     assert a.title == "Stadtwerke bauen neues Wärmenetz im Norden"
-    assert a.published == "2026-02-03T07:30:00"
+    assert a.published == "2026-02-03T07:30:00+01:00"
     assert a.author == "Jana Vogt"
     assert a.provider == "Rheinische Rundschau"
     assert a.category == "Lokales"

@@ -15,10 +15,10 @@ from newscrawl.extract.metadata import language_code, page_metadata, split_tags,
     [
         ("2026-02-12 09:41:00", "2026-02-12T09:41:00"),
         ("2026-02-12", "2026-02-12T00:00:00"),
-        ("2026-02-12T09:41:00+04:00", "2026-02-12T09:41:00"),  # wall clock kept, offset dropped
-        ("2026-02-12T09:41:00.250Z", "2026-02-12T09:41:00"),
-        ("Thu, 12 Feb 2026 09:41:00 GMT", "2026-02-12T09:41:00"),  # RSS pubDate
-        ("Thu, 12 Feb 2026 23:10:05 +0300", "2026-02-12T23:10:05"),
+        ("2026-02-12T09:41:00+04:00", "2026-02-12T09:41:00+04:00"),  # offset kept as stated, never applied
+        ("2026-02-12T09:41:00.250Z", "2026-02-12T09:41:00Z"),
+        ("Thu, 12 Feb 2026 09:41:00 GMT", "2026-02-12T09:41:00Z"),  # RSS pubDate
+        ("Thu, 12 Feb 2026 23:10:05 +0300", "2026-02-12T23:10:05+03:00"),
         ("Feb 12, 2026 9:41 PM", "2026-02-12T21:41:00"),
         ("12 February 2026 at 12:05 a.m.", "2026-02-12T00:05:00"),
         ("February 3rd, 2025", "2025-02-03T00:00:00"),
@@ -55,7 +55,7 @@ def test_json_ld_graph_list_and_broken_blocks():
              ' "inLanguage": "fr-FR", "articleBody": "First.\\nSecond."}]}]')
     )
     assert meta.title == "Real Headline"
-    assert meta.published == "2025-05-01T10:00:00"
+    assert meta.published == "2025-05-01T10:00:00Z"
     assert meta.author == "A. One, B. Two"
     assert meta.publisher == "Daily Example"
     assert meta.tags == ["x", "y"]
@@ -85,7 +85,7 @@ def test_open_graph_and_meta_fallbacks():
         '<link rel="canonical" href="https://example.org/story-1"/>'
     )
     assert meta.title == "OG Title"
-    assert meta.published == "2024-07-08T06:07:08"
+    assert meta.published == "2024-07-08T06:07:08-03:00"
     assert meta.category == "Sport"
     assert meta.tags == ["Football", "Cup"]
     assert meta.author == "Ana Lima"
@@ -97,7 +97,7 @@ def test_open_graph_and_meta_fallbacks():
 
 def test_time_element_and_html_lang():
     meta = page_metadata(Selector(text='<html lang="ar"><body><time datetime="2023-01-02T03:04:05+02:00">x</time></body></html>'))
-    assert meta.published == "2023-01-02T03:04:05"
+    assert meta.published == "2023-01-02T03:04:05+02:00"
     assert meta.language == "ar"
     assert meta.title is None and meta.body is None and meta.tags == []
 

@@ -64,39 +64,39 @@ WIRES = {
 
 EXPECTED = {  # story id -> what the feed line must say
     "302100001": dict(spider="prnewswire", path=PRN_A, title="Acme Robotics Opens Automated Warehouse Hub in Ohio",
-                      published="2026-02-10T08:30:00", provider="Acme Robotics, Inc.", extraction="site",
+                      published="2026-02-10T08:30:00-05:00", provider="Acme Robotics, Inc.", extraction="site",
                       first="Acme Robotics, Inc. (NASDAQ: ACRB) today opened a 400,000-square-foot automated warehouse hub",
                       last="The company expects the hub to reach full capacity by the third quarter of 2026.",
                       gone=["/PRNewswire/", "About Acme", "designs warehouse automation systems", "Forward-Looking",
                             "forward-looking", "Media Contact", "press@acmerobotics", "555-0142", "SOURCE Acme",
                             "View original content", "mma.prnewswire.com", "PRNewsfoto", "Share this article"]),
     "3100001": dict(spider="globenewswire", path=GNW_Q4, title="Northwind Therapeutics Reports Fourth Quarter 2025 Results",
-                    published="2026-02-11T16:05:00", provider="Northwind Therapeutics, Inc.", extraction="site",
+                    published="2026-02-11T16:05:00Z", provider="Northwind Therapeutics, Inc.", extraction="site",
                     first="Northwind Therapeutics, Inc. (Nasdaq: NWTX) reported revenue of $48.2 million",
                     last="Northwind will host a conference call today at 4:30 p.m. Eastern Time to discuss the results.",
                     gone=["GLOBE NEWSWIRE", "About Northwind", "biopharmaceutical company developing", "Cautionary Note",
                           "forward-looking", "Investor Contact", "ir@northwind", "accompanying this announcement"]),
     # A redesign none of the selectors know: title and date from metadata, body from generic text.
     "3100002": dict(spider="globenewswire", path=GNW_CMO, title="Northwind Therapeutics Appoints Chief Medical Officer",
-                    published="2026-02-12T07:00:00", provider=None, extraction="generic",
+                    published="2026-02-12T07:00:00Z", provider=None, extraction="generic",
                     first="Northwind Therapeutics, Inc. (Nasdaq: NWTX) today appointed Dr. Samuel Ortiz",
                     last="options to buy 400,000 shares as an inducement grant",
                     gone=["GLOBE NEWSWIRE", "About Northwind", "biopharmaceutical company developing", "Media Contact",
                           "media@northwind", "Newsroom"]),
     "20260209005001": dict(spider="businesswire", path=BW, title="Vela Energy Signs 20-Year Power Deal for Texas Solar Farm",
-                           published="2026-02-09T13:00:00", provider="Vela Energy", extraction="site",
+                           published="2026-02-09T13:00:00Z", provider="Vela Energy", extraction="site",
                            first="Vela Energy, a developer of utility-scale solar plants, has agreed to sell all the power",
                            last="had sought new supply after two winter storms strained its grid.",
                            gone=["BUSINESS WIRE", "About Vela", "develops, builds and operates", "Contacts",
                                  "jordan.pike@", "713-555-0117", "Graphic: Business Wire", "Pecos Flats site plan"]),
     "880000001": dict(spider="einpresswire", path=EIN, title="Harbor Family Clinic Opens Free Evening Pediatric Hours in Tacoma",
-                      published="2026-02-08T14:20:00", provider="Harbor Family Clinic", extraction="site",
+                      published="2026-02-08T14:20:00-05:00", provider="Harbor Family Clinic", extraction="site",
                       first="Harbor Family Clinic will offer free walk-in pediatric visits on weekday evenings",
                       last="The program is funded for two years by a grant from a regional health foundation.",
                       gone=["EINPresswire", "email us here", "Visit us on social media", "Facebook", "253-555-0188",
                             "Legal Disclaimer", "as is", "kindly contact the author"]),
     "1040001": dict(spider="accesswire", path=AW, title="Pinecrest Mining Reports High-Grade Gold Intercepts at Red Lake Project",
-                    published="2026-02-06T09:15:00", provider="Pinecrest Mining Corp.", extraction="site",
+                    published="2026-02-06T09:15:00-05:00", provider="Pinecrest Mining Corp.", extraction="site",
                     first="Pinecrest Mining Corp. (TSXV:PNC) reported drill results from its Red Lake project",
                     last="a qualified person under National Instrument 43-101.",
                     gone=["ACCESS Newswire", "About Pinecrest", "Canadian exploration company", "For further information",
@@ -185,7 +185,7 @@ def test_generic_wire_spider_reads_a_gzipped_sitemap_index_a_listing_and_canonic
         item = result.items[0]
         assert item["story_id"] == server.url(article)  # an unknown site's story is known by its canonical URL
         assert (item["title"], item["published"], item["source"]) == (
-            "City Council Approves New River Bridge After Two-Year Review", "2026-02-05T18:40:00", "wire")
+            "City Council Approves New River Bridge After Two-Year Review", "2026-02-05T18:40:00-06:00", "wire")
         assert item["body"].startswith("The city council voted 7-2 on Thursday")
         assert "old Mill Road bridge will stay open" in item["body"]
         assert "School board delays" not in item["body"] and "Privacy" not in item["body"]

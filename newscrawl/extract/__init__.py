@@ -11,26 +11,22 @@ page is read as an unknown site's.
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 
 import lxml.html
 from parsel import Selector
 
-from newscrawl.cleaning.document import split_paragraphs
-from newscrawl.cleaning.text import normalize_space, word_tokens
-from newscrawl.extract.blocks import text_blocks
+from newscrawl.extract.fields import page_fields
 from newscrawl.extract.generic import drop_leading_title, generic_paragraphs, page_headlines
 from newscrawl.extract.layout import NO_SITE, PageSite, SiteFields, layout_for, noise_elements, noise_queries
-from newscrawl.extract.metadata import PageMetadata, page_metadata, strip_title_suffix
-from newscrawl.items import EXTRACTION_GENERIC, EXTRACTION_METADATA, EXTRACTION_SITE, Article
+from newscrawl.extract.ldbody import choose_body, metadata_paragraphs
+from newscrawl.extract.metadata import PageMetadata, page_metadata
+from newscrawl.items import EXTRACTION_SITE, Article
 
 __all__ = ["extract_article"]
 
 # Characters lxml refuses (NUL, C0 controls other than tab/newline/CR).
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_TRUNCATED_RE = re.compile(r"(?:\.\.\.|\u2026|\[\.\.\.\])\s*$")
-_MIN_METADATA_WORDS = 40
 
 
 def _parse(html: str) -> Selector:
@@ -41,35 +37,14 @@ def _parse(html: str) -> Selector:
         return Selector(text="<html></html>")
 
 
-def _metadata_body(meta: PageMetadata) -> list[str]:
-    """JSON-LD ``articleBody`` as paragraphs; it may be plain text, entity-escaped, or an HTML fragment."""
-    raw = html_lib.unescape(meta.body or "")
-    if "<" in raw and ">" in raw:
-        paragraphs = text_blocks(_parse(raw).root)
-    else:
-        paragraphs = [normalize_space(p) for p in split_paragraphs(raw)]
-    return [p for p in paragraphs if p]
-
-
-def _looks_truncated(paragraphs: list[str], meta: PageMetadata) -> bool:
-    """A teaser rather than the story: short, ending in an ellipsis, or just the description."""
-    text = " ".join(paragraphs)
-    return (len(word_tokens(text)) < _MIN_METADATA_WORDS or bool(_TRUNCATED_RE.search(text))
-            or normalize_space(text) == (meta.description or ""))
-
-
 def _fallback_body(sel: Selector, meta: PageMetadata, noise: set, url: str, titles: list[str | None]):
-    """(paragraphs, path) when the site gave no body: the JSON-LD body unless it is a teaser, else generic text."""
+    """(paragraphs, path) when the site gave no body: the JSON-LD body if it is the whole story, else generic text."""
     for el in noise:  # the site's chrome must not reach the fallbacks (tails are kept)
         if el.getparent() is not None:
             el.drop_tree()
-    metadata = drop_leading_title(_metadata_body(meta), titles)
-    if metadata and not _looks_truncated(metadata, meta):
-        return metadata, EXTRACTION_METADATA
-    generic = generic_paragraphs(lxml.html.tostring(sel.root, encoding="unicode"), url, titles)
-    if len(word_tokens(" ".join(generic))) > len(word_tokens(" ".join(metadata))):
-        return generic, EXTRACTION_GENERIC
-    return metadata, EXTRACTION_METADATA if metadata else None
+    metadata = drop_leading_title(metadata_paragraphs(meta.body), titles)
+    generic = generic_paragraphs(lxml.html.tostring(sel.root, encoding="unicode"), url, titles, sel.root)
+    return choose_body(metadata, generic, meta.description)
 
 
 def extract_article(url: str, html: str | bytes | None, *, http_status: int | None = None,
@@ -85,7 +60,8 @@ def extract_article(url: str, html: str | bytes | None, *, http_status: int | No
     noise = noise_elements(sel, noise_queries(extractor, layout))
     fields = layout.read(sel, noise) if layout else SiteFields()
     canonical = extractor.canonical_url(url or "")
-    title = fields.title or meta.title or strip_title_suffix(meta.page_title, (*extractor.site_names, meta.site_name))
+    found = page_fields(sel, meta, canonical, html, extractor.site_names, given=fields)
+    title = found.title
     if fields.body:
         body, path = fields.body, EXTRACTION_SITE
     else:
@@ -94,9 +70,11 @@ def extract_article(url: str, html: str | bytes | None, *, http_status: int | No
         url=canonical,
         story_id=extractor.story_id(url or "", (meta.canonical_url,), body),
         title=title,
-        published=fields.published or meta.published,
+        published=found.published,
+        modified=found.modified,
         provider=fields.provider or extractor.provider_from_body(body) or meta.publisher,
-        author=fields.author or meta.author,
+        author=found.authors[0] if found.authors else None,
+        authors=found.authors,
         category=fields.category or meta.category,
         tags=fields.tags or meta.tags,
         language=meta.language,
@@ -104,5 +82,6 @@ def extract_article(url: str, html: str | bytes | None, *, http_status: int | No
         source=extractor.name,
         http_status=http_status,
         extraction=path,
+        sources=found.sources,
         html=html,
     )

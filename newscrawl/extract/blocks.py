@@ -43,20 +43,17 @@ def _tag(el: etree._Element) -> str | None:
     return tag.rsplit("}", 1)[-1].lower()
 
 
-def text_blocks(root: etree._Element, exclude: Collection[etree._Element] = ()) -> list[str]:
-    """Whitespace-normalised text blocks of ``root``, in document order, empties dropped.
-
-    Elements in ``exclude`` (and hidden, script-like ones) contribute nothing,
-    but the text that follows them (their tail) still counts.
-    """
-    blocks: list[str] = []
+def block_elements(root: etree._Element, exclude: Collection[etree._Element] = ()) -> list[tuple[etree._Element, str]]:
+    """``text_blocks`` with, for each block, the innermost block element that holds its text."""
+    blocks: list[tuple[etree._Element, str]] = []
     parts: list[str] = []
+    owners: list[etree._Element] = [root]
 
     def flush() -> None:
         text = normalize_space("".join(parts))
         parts.clear()
         if text:
-            blocks.append(text)
+            blocks.append((owners[-1], text))
 
     def walk(el: etree._Element) -> None:
         tag = _tag(el)
@@ -65,6 +62,8 @@ def text_blocks(root: etree._Element, exclude: Collection[etree._Element] = ()) 
         block = tag in BLOCK_TAGS or tag == "br"
         if block:
             flush()
+        if tag in BLOCK_TAGS:
+            owners.append(el)
         if el.text:
             parts.append(el.text)
         for child in el:
@@ -73,10 +72,21 @@ def text_blocks(root: etree._Element, exclude: Collection[etree._Element] = ()) 
                 parts.append(child.tail)
         if block:
             flush()
+        if tag in BLOCK_TAGS:
+            owners.pop()
 
     walk(root)
     flush()
     return blocks
+
+
+def text_blocks(root: etree._Element, exclude: Collection[etree._Element] = ()) -> list[str]:
+    """Whitespace-normalised text blocks of ``root``, in document order, empties dropped.
+
+    Elements in ``exclude`` (and hidden, script-like ones) contribute nothing,
+    but the text that follows them (their tail) still counts.
+    """
+    return [text for _, text in block_elements(root, exclude)]
 
 
 def element_text(root: etree._Element) -> str:

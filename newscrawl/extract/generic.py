@@ -16,6 +16,7 @@ and the cleaning chain judges repeats with the site's own rules.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 import trafilatura
@@ -26,6 +27,9 @@ from trafilatura.xml import xmltotxt
 from newscrawl.cleaning.document import split_paragraphs
 from newscrawl.cleaning.text import match_key, normalize_space, word_tokens
 from newscrawl.extract.blocks import element_text
+from newscrawl.extract.dates import parse_date
+from newscrawl.extract.links import LINK_SHARE, NAVIGATION_LABEL_RE, link_share, story_link_line
+from newscrawl.extract.restore import restore_blocks
 from newscrawl.extract.metadata import PageMetadata, page_metadata, strip_title_suffix
 
 logger = logging.getLogger(__name__)
@@ -33,9 +37,16 @@ logger = logging.getLogger(__name__)
 logging.getLogger("trafilatura.core").setLevel(logging.ERROR)
 
 MIN_WORDS = 50  # a precision result shorter than this is retried with trafilatura's defaults
-LINK_SHARE = 0.7  # a block whose visible text is mostly (this share) link text is navigation...
-LINK_MAX_WORDS = 30  # ...when it is headline-sized; a long linked paragraph is a story card's text
+LINK_MAX_WORDS = 30  # ...(LINK_SHARE) when it is headline-sized; a long linked paragraph is a story card's text
+MENU_ITEM_WORDS = 4  # a label line: "Home", "Contact us", "Privacy policy"...
+MENU_RUN = 3  # ...and this many of them in a row before the story are a menu
+KICKER_LINES = 2  # short labels ("Verkehr", "Opinion") above a headline that opens the text
+LABEL_WORDS = 12  # a byline or date line is no longer than this...
+DATE_LABEL_WORDS = 8  # ...and a date label than this
+_BYLINE_START_RE = re.compile(r"(?:by|von|por|par)\s+\S", re.IGNORECASE)
+TEASER_WORDS = 25  # lines after a "More stories" label no longer than this are teaser headlines
 _BLOCKS = ("p", "head", "item", "quote", "cell")
+_SENTENCE_END_RE = re.compile(r"[.!?]['\"\u201d\u2019)]*\s*$")
 
 
 def _extract(html: str, url: str | None, precise: bool) -> etree._Element | None:
@@ -58,19 +69,12 @@ def _text_len(el: etree._Element) -> int:
     return len("".join(el.itertext()).replace(" ", ""))
 
 
-def link_share(el: etree._Element) -> float:
-    """Share of an element's visible characters that sit inside links."""
-    total = _text_len(el)
-    if not total:
-        return 0.0
-    linked = sum(_text_len(ref) for ref in el.iter("ref") if not any(a.tag == "ref" for a in ref.iterancestors()))
-    return linked / total
-
-
 def drop_link_blocks(body: etree._Element) -> None:
-    """Remove paragraphs, headings and list items that are mostly link text; then empty lists."""
-    for el in list(body.iter(*_BLOCKS)):
-        if el.getparent() is not None and link_share(el) >= LINK_SHARE and _words(el) <= LINK_MAX_WORDS:
+    """Remove paragraphs, headings and list items that are mostly link text (not the story's own links); then empty lists."""
+    doomed = [el for el in body.iter(*_BLOCKS)
+              if link_share(el) >= LINK_SHARE and _words(el) <= LINK_MAX_WORDS and not story_link_line(el)]
+    for el in doomed:
+        if el.getparent() is not None:
             el.getparent().remove(el)
     for lst in list(body.iter("list")):
         if lst.getparent() is not None and not _text_len(lst):
@@ -90,19 +94,36 @@ def page_headlines(sel: Selector, meta: PageMetadata | None = None) -> list[str]
     return [t for t in (*h1s, meta.title, meta.page_title, strip_title_suffix(meta.page_title, (meta.site_name,))) if t]
 
 
+def _is_label(paragraph: str, limit: int) -> bool:
+    return len(word_tokens(paragraph)) <= limit and not _SENTENCE_END_RE.search(paragraph)
+
+
+def _is_byline_or_date(paragraph: str) -> bool:
+    """A byline ("By Jane Doe", "Von Jana Vogt") or a date label ("12.02.2026, 09:41 Uhr") opening the text."""
+    if not _is_label(paragraph, LABEL_WORDS):
+        return False
+    return bool(_BYLINE_START_RE.match(paragraph)) or (parse_date(paragraph) is not None
+                                                       and len(word_tokens(paragraph)) <= DATE_LABEL_WORDS)
+
+
 def drop_leading_title(paragraphs: list[str], titles: Sequence[str | None]) -> list[str]:
-    """Drop opening paragraphs that are one of the page's headlines."""
+    """Drop the page's headline where it opens the text, with a kicker above it and byline and date lines below."""
     keys = {match_key(t) for t in titles if t and match_key(t)}
-    while paragraphs and match_key(paragraphs[0]) in keys:
+    heading = next((i for i, p in enumerate(paragraphs[:KICKER_LINES + 1]) if match_key(p) in keys), None)
+    if heading is not None and all(_is_label(p, MENU_ITEM_WORDS) for p in paragraphs[:heading]):
+        paragraphs = paragraphs[heading:]
+    while paragraphs and (match_key(paragraphs[0]) in keys or _is_byline_or_date(paragraphs[0])):
         paragraphs = paragraphs[1:]
     return paragraphs
 
 
-def generic_paragraphs(html: str, url: str | None = None, titles: Sequence[str | None] = ()) -> list[str]:
+def generic_paragraphs(html: str, url: str | None = None, titles: Sequence[str | None] = (),
+                       page: etree._Element | None = None) -> list[str]:
     """The page's main-text paragraphs, in order; [] when nothing article-like is found.
 
     ``titles`` are the page's headline candidates (see ``page_headlines``);
-    a leading paragraph equal to one of them is dropped.
+    a leading paragraph equal to one of them is dropped. ``page`` is ``html``
+    already parsed, when the caller has it.
     """
     if not html or not html.strip():
         return []
@@ -114,4 +135,30 @@ def generic_paragraphs(html: str, url: str | None = None, titles: Sequence[str |
     if body is None:
         return []
     drop_link_blocks(body)
-    return drop_leading_title(_paragraphs(body), titles)
+    paragraphs = _paragraphs(body)
+    if len(paragraphs) >= 2:
+        paragraphs = restore_blocks(paragraphs, page if page is not None else Selector(text=html, type="html").root)
+    return drop_leading_title(trim_teasers(paragraphs), titles)
+
+
+def _is_menu_item(paragraph: str) -> bool:
+    return len(word_tokens(paragraph)) <= MENU_ITEM_WORDS and not _SENTENCE_END_RE.search(paragraph)
+
+
+def _teaser_list(lines: list[str]) -> bool:
+    """Headlines of other stories: short lines, most not ending like a sentence."""
+    sentences = sum(bool(_SENTENCE_END_RE.search(line)) for line in lines)
+    return bool(lines) and all(len(word_tokens(line)) <= TEASER_WORDS for line in lines) and sentences * 3 <= len(lines)
+
+
+def trim_teasers(paragraphs: list[str]) -> list[str]:
+    """Drop a trailing "More stories" list (a label, then headlines) and a leading menu (a run of label lines)."""
+    for i in range(len(paragraphs) - 1, 0, -1):
+        if NAVIGATION_LABEL_RE.match(paragraphs[i]) and len(word_tokens(paragraphs[i])) <= 6 \
+                and _teaser_list(paragraphs[i + 1:]):
+            paragraphs = paragraphs[:i]
+            break
+    start = 0
+    while start < len(paragraphs) and _is_menu_item(paragraphs[start]):
+        start += 1
+    return paragraphs[start:] if start >= MENU_RUN and start < len(paragraphs) else paragraphs

@@ -8,15 +8,17 @@ nested under ``mainEntity``; broken JSON is skipped, never fatal.
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from parsel import Selector
 
 from newscrawl.cleaning.text import fix_mojibake, normalize_space
-from newscrawl.extract.dates import normalize_date
+from newscrawl.extract.published import choose, published_candidates
 
 ARTICLE_TYPES = frozenset(
     {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting", "opinionnewsarticle",
@@ -40,6 +42,24 @@ class PageMetadata:
     page_title: str | None = None  # the <title>, suffix and all
     site_name: str | None = None
     canonical_url: str | None = None
+    # What the other readers (dates, authors, titles) work from, so the page is read once.
+    article_ld: dict = field(default_factory=dict, repr=False)  # the article's JSON-LD object
+    json_ld: list[dict] = field(default_factory=list, repr=False)  # every JSON-LD object
+    metas: dict[str, list[str]] = field(default_factory=dict, repr=False)  # lowercased meta key -> contents
+    date_candidates: list = field(default_factory=list, repr=False)  # what the markup says of the publication time
+
+
+def meta_map(sel: Selector) -> dict[str, list[str]]:
+    """``<meta>`` contents by lowercased ``name``, ``property`` and each ``itemprop`` word, in page order."""
+    found: dict[str, list[str]] = {}
+    for node in sel.xpath("//meta[@content]"):
+        content = node.attrib.get("content", "").strip()
+        if not content:
+            continue
+        keys = [node.attrib.get("name"), node.attrib.get("property"), *(node.attrib.get("itemprop") or "").split()]
+        for key in {k.strip().lower() for k in keys if k and k.strip()}:
+            found.setdefault(key, []).append(content)
+    return found
 
 
 def clean_value(value: Any) -> str | None:
@@ -50,6 +70,18 @@ def clean_value(value: Any) -> str | None:
         return None
     text = normalize_space(fix_mojibake(value))
     return text or None
+
+
+_ENTITY_RE = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]+\d*);")
+
+
+def decode_entities(text: str, times: int = 3) -> str:
+    """``text`` with HTML entities decoded, also where a CMS escaped them twice (``&amp;#8217;``)."""
+    for _ in range(times):
+        if not _ENTITY_RE.search(text):
+            break
+        text = html_lib.unescape(text)
+    return text
 
 
 def _loads(raw: str) -> Any:
@@ -77,19 +109,21 @@ def _walk(node: Any, depth: int = 0):
                 yield from _walk(node[key], depth + 1)
 
 
-def _types(obj: dict) -> set[str]:
+def ld_types(obj: dict) -> set[str]:
     t = obj.get("@type")
     types = t if isinstance(t, list) else [t]
     return {x.rsplit("/", 1)[-1].lower() for x in types if isinstance(x, str)}
 
 
-def json_ld_article(sel: Selector) -> dict | None:
-    """The first article-typed JSON-LD object on the page (the one with a body, if several)."""
-    found: list[dict] = []
-    for raw in sel.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]/text()').getall():
-        for obj in _walk(_loads(raw)):
-            if _types(obj) & ARTICLE_TYPES:
-                found.append(obj)
+def json_ld_objects(sel: Selector) -> list[dict]:
+    """Every JSON-LD object on the page, nested ones included, in page order."""
+    scripts = sel.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]/text()').getall()
+    return [obj for raw in scripts for obj in _walk(_loads(raw))]
+
+
+def article_object(objects: list[dict]) -> dict | None:
+    """The first article-typed object (the one with a body, if several)."""
+    found = [o for o in objects if ld_types(o) & ARTICLE_TYPES]
     with_body = [o for o in found if clean_value(o.get("articleBody"))]
     return (with_body or found or [None])[0]
 
@@ -152,24 +186,23 @@ def _first(*values: Any) -> str | None:
 
 def page_metadata(sel: Selector) -> PageMetadata:
     """Every article field the page's metadata gives, JSON-LD first, then Open Graph and ``<meta>``."""
-    ld = json_ld_article(sel) or {}
+    objects = json_ld_objects(sel)
+    ld = article_object(objects) or {}
     section = ld.get("articleSection")
     publisher = _names(ld.get("publisher"))
     authors = _names(ld.get("author")) or _names(ld.get("creator"))
     tags = split_tags(ld.get("keywords")) or split_tags(_meta_all(sel, "article:tag")) or split_tags(
         _meta(sel, "news_keywords", "keywords")
     )
-    dates = [ld.get("datePublished"), ld.get("dateCreated"),
-             _meta(sel, "article:published_time", "datePublished", "og:published_time", "pubdate", "publishdate",
-                   "date", "dc.date", "DC.date.issued", "sailthru.date", "parsely-pub-date"),
-             *sel.xpath("//time/@datetime").getall()]
-    published = next((d for d in map(normalize_date, (x for x in dates if isinstance(x, str))) if d), None)
+    metas = meta_map(sel)
+    dates = published_candidates(sel, ld, metas)
+    published = choose(dates, None, datetime.now(timezone.utc).replace(tzinfo=None))
     languages = (sel.xpath("/html/@lang").get(), _first(ld.get("inLanguage")), _meta(sel, "og:locale"),
                  sel.xpath('//meta[translate(@http-equiv, "CONTENTLAGU", "contentlagu")="content-language"]/@content').get())
     lang = next(filter(None, map(language_code, languages)), None)
     return PageMetadata(
         title=_first(ld.get("headline"), _meta(sel, "og:title", "twitter:title"), ld.get("name")),
-        published=published,
+        published=published.when.iso() if published else None,
         author=", ".join(authors) if authors else _first(*_names(_meta(sel, "author", "dc.creator", "byl"))),
         publisher=(publisher[0] if publisher else None) or _meta(sel, "og:site_name"),
         category=_first(section[0] if isinstance(section, list) and section else section, _meta(sel, "article:section")),
@@ -180,6 +213,10 @@ def page_metadata(sel: Selector) -> PageMetadata:
         page_title=_first(sel.xpath("//head/title/text()").get(), sel.xpath("//title/text()").get()),
         site_name=_meta(sel, "og:site_name"),
         canonical_url=_first(sel.xpath('//link[@rel="canonical"]/@href').get(), _meta(sel, "og:url")),
+        article_ld=ld,
+        json_ld=objects,
+        metas=metas,
+        date_candidates=dates,
     )
 
 

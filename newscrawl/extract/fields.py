@@ -1,0 +1,51 @@
+"""The article fields a page states about itself, each with the source that gave it.
+
+Title, publication and modification times and authors are read from the page's
+metadata and visible markup (``titles``, ``published``, ``authors``); a site
+extractor's own selectors win where they found a value. ``sources`` says where
+each field came from, so that users can filter on it: ``site``, ``json-ld``,
+``meta``, ``og``, ``twitter``, ``h1``, ``title``, ``microdata``, ``time``,
+``text``, ``htmldate``, ``url``, ``markup``, ``byline`` or ``link``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from parsel import Selector
+
+from newscrawl.extract.authors import page_authors
+from newscrawl.extract.metadata import PageMetadata
+from newscrawl.extract.published import page_dates
+from newscrawl.extract.sitenames import site_names
+from newscrawl.extract.titles import page_title
+
+
+@dataclass
+class PageFields:
+    title: str | None = None
+    published: str | None = None
+    modified: str | None = None
+    authors: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # field name -> where it came from
+
+
+def page_fields(sel: Selector, meta: PageMetadata, url: str | None, html: str | None,
+                extra_site_names: Iterable[str | None] = (), given=None) -> PageFields:
+    """Title, dates and authors of a parsed page, and the source of each.
+
+    ``given`` holds what a site extractor's selectors found (its ``title``,
+    ``published``, ``author``): those win, and are not looked for again.
+    """
+    title, published, author = (getattr(given, name, None) for name in ("title", "published", "author"))
+    site = site_names(meta.metas, meta.json_ld, meta.article_ld, url, extra_site_names)
+    title_source = "site" if title else None
+    if not title:
+        title, title_source = page_title(sel, meta, site)
+    dates = page_dates(meta, url, None if published else html)  # no htmldate pass for a date the site gave
+    authors, author_source = ([author], "site") if author else page_authors(sel, meta, site)
+    found = {"title": title_source, "published": "site" if published else dates.published_source,
+             "modified": dates.modified_source, "author": author_source}
+    return PageFields(title=title, published=published or dates.published, modified=dates.modified, authors=authors,
+                      sources={name: source for name, source in found.items() if source})
