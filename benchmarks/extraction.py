@@ -44,10 +44,10 @@ from parsel import Selector
 from benchmarks.common import ROOT, Progress, default_benchmark_dir, print_table, shown, write_result
 from benchmarks.metric import aggregate, page_scores
 from newscrawl.cleaning.text import match_key
-from newscrawl.extract import extract_article
-from newscrawl.extract.dates import normalize_date, parse_date, zone_offset
-from newscrawl.extract.generic import generic_paragraphs, page_headlines
-from newscrawl.extract.published import url_date
+from newscrawl.extraction import extract_article
+from newscrawl.extraction.dates import normalize_date, parse_date, zone_offset
+from newscrawl.extraction.generic import generic_paragraphs, page_headlines
+from newscrawl.extraction.published import url_date
 from newscrawl.sites import site_for
 
 Extractor = Callable[[str, str], str]

@@ -75,7 +75,7 @@ def document_from_record(record: dict[str, Any]) -> Document:
     text = next((record[f] for f in ("text", "body") if isinstance(record.get(f), str) and record[f]), None)
     if text is not None:
         return Document.from_text(text, **fields)
-    from newscrawl.extract import extract_article  # only HTML records pay for the extractors
+    from newscrawl.extraction import extract_article  # only HTML records pay for the extractors
 
     url = fields["url"] or ""
     site = site_named(fields["source"]) if fields["source"] != "generic" else site_for(url)

@@ -16,7 +16,7 @@ def fixtures_dir() -> Path:
 
 def extract_by_host(url: str, html, **kwargs):
     """``extract_article`` with the site its URL's host says (as the spiders and ``newscrawl clean`` read pages)."""
-    from newscrawl.extract import extract_article
+    from newscrawl.extraction import extract_article
     from newscrawl.sites import site_for
 
     return extract_article(url, html, site=kwargs.pop("site", None) or site_for(url), **kwargs)

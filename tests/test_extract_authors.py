@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from parsel import Selector
 
-from newscrawl.extract.authors import byline_names, page_authors
-from newscrawl.extract.metadata import page_metadata
-from newscrawl.extract.sitenames import SiteNames, site_names
+from newscrawl.extraction.authors import byline_names, page_authors
+from newscrawl.extraction.metadata import page_metadata
+from newscrawl.extraction.sitenames import SiteNames, site_names
 
 NO_SITE = SiteNames()
 

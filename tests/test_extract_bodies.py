@@ -6,10 +6,10 @@ import pytest
 from lxml import etree
 from parsel import Selector
 
-from newscrawl.extract.generic import drop_leading_title, generic_paragraphs, trim_teasers
-from newscrawl.extract.ldbody import choose_body, metadata_paragraphs
-from newscrawl.extract.links import story_link_line
-from newscrawl.extract.restore import restore_blocks
+from newscrawl.extraction.generic import drop_leading_title, generic_paragraphs, trim_teasers
+from newscrawl.extraction.ldbody import choose_body, metadata_paragraphs
+from newscrawl.extraction.links import story_link_line
+from newscrawl.extraction.restore import restore_blocks
 from newscrawl.items import EXTRACTION_GENERIC, EXTRACTION_METADATA
 
 

@@ -7,9 +7,9 @@ from datetime import date, datetime
 import pytest
 from parsel import Selector
 
-from newscrawl.extract.dates import normalize_date, parse_date
-from newscrawl.extract.metadata import page_metadata
-from newscrawl.extract.published import page_dates, url_date
+from newscrawl.extraction.dates import normalize_date, parse_date
+from newscrawl.extraction.metadata import page_metadata
+from newscrawl.extraction.published import page_dates, url_date
 
 NOW = datetime(2026, 6, 1, 12, 0, 0)
 

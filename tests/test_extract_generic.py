@@ -8,7 +8,7 @@ from lxml import etree
 from parsel import Selector
 
 from benchmarks.metric import aggregate, page_scores
-from newscrawl.extract.generic import (
+from newscrawl.extraction.generic import (
     drop_leading_title,
     drop_link_blocks,
     generic_paragraphs,

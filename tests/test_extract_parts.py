@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from parsel import Selector
 
-from newscrawl.extract.blocks import text_blocks
-from newscrawl.extract.dates import normalize_date
-from newscrawl.extract.metadata import language_code, page_metadata, split_tags, strip_title_suffix
+from newscrawl.extraction.blocks import text_blocks
+from newscrawl.extraction.dates import normalize_date
+from newscrawl.extraction.metadata import language_code, page_metadata, split_tags, strip_title_suffix
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from parsel import Selector
 
-from newscrawl.extract.metadata import page_metadata
-from newscrawl.extract.sitenames import SiteNames, host_labels, site_names
-from newscrawl.extract.titles import clean_title, page_title, strip_site
+from newscrawl.extraction.metadata import page_metadata
+from newscrawl.extraction.sitenames import SiteNames, host_labels, site_names
+from newscrawl.extraction.titles import clean_title, page_title, strip_site
 
 
 @pytest.mark.parametrize(

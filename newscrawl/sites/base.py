@@ -26,7 +26,7 @@ from typing import ClassVar
 from urllib.parse import urlsplit
 
 from newscrawl.cleaning.rules import RuleSet
-from newscrawl.extract.layout import SiteLayout
+from newscrawl.extraction.layout import SiteLayout
 
 
 def host_of(url: str) -> str:

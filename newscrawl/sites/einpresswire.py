@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from newscrawl.extract.layout import SiteLayout
+from newscrawl.extraction.layout import SiteLayout
 from newscrawl.sites.wire import WireSite, wire_rules
 
 

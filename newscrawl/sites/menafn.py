@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from w3lib.url import canonicalize_url
 
 from newscrawl.cleaning.rules import RuleSet
-from newscrawl.extract.layout import SiteLayout
+from newscrawl.extraction.layout import SiteLayout
 from newscrawl.sites.base import Site
 
 STORY_ID_RE = re.compile(r"^/(\d{10})(?:/[^/?#]*)?/?$")

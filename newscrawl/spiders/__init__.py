@@ -1,1 +1,1 @@
-"""Spiders: what to fetch. Each turns entry points into story pages and hands them to ``newscrawl.extract``."""
+"""Spiders: what to fetch. Each turns entry points into story pages and hands them to ``newscrawl.extraction``."""

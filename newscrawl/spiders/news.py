@@ -43,7 +43,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 
 from newscrawl.cleaning.shells import Evidence, html_evidence
-from newscrawl.extract import extract_article
+from newscrawl.extraction import extract_article
 from newscrawl.ledger import Ledger
 from newscrawl.outcome import fail
 from newscrawl.signals import story_gone

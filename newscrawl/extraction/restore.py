@@ -26,8 +26,8 @@ from collections import defaultdict
 from lxml import etree
 
 from newscrawl.cleaning.text import match_key, word_tokens
-from newscrawl.extract.blocks import block_elements
-from newscrawl.extract.links import LINK_SHARE, NAVIGATION_LABEL_RE, content_link, link_share, story_link_line
+from newscrawl.extraction.blocks import block_elements
+from newscrawl.extraction.links import LINK_SHARE, NAVIGATION_LABEL_RE, content_link, link_share, story_link_line
 
 HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 MAX_HEADING_WORDS = 20

@@ -26,11 +26,11 @@ from trafilatura.xml import xmltotxt
 
 from newscrawl.cleaning.document import split_paragraphs
 from newscrawl.cleaning.text import match_key, normalize_space, word_tokens
-from newscrawl.extract.blocks import element_text
-from newscrawl.extract.dates import parse_date
-from newscrawl.extract.links import LINK_SHARE, NAVIGATION_LABEL_RE, link_share, story_link_line
-from newscrawl.extract.restore import restore_blocks
-from newscrawl.extract.metadata import PageMetadata, page_metadata, strip_title_suffix
+from newscrawl.extraction.blocks import element_text
+from newscrawl.extraction.dates import parse_date
+from newscrawl.extraction.links import LINK_SHARE, NAVIGATION_LABEL_RE, link_share, story_link_line
+from newscrawl.extraction.restore import restore_blocks
+from newscrawl.extraction.metadata import PageMetadata, page_metadata, strip_title_suffix
 
 logger = logging.getLogger(__name__)
 # "discarding data" for every page without an article is expected here, not a warning.

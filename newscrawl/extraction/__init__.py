@@ -16,11 +16,11 @@ import re
 import lxml.html
 from parsel import Selector
 
-from newscrawl.extract.fields import page_fields
-from newscrawl.extract.generic import drop_leading_title, generic_paragraphs, page_headlines
-from newscrawl.extract.layout import NO_SITE, PageSite, SiteFields, layout_for, noise_elements, noise_queries
-from newscrawl.extract.ldbody import choose_body, metadata_paragraphs
-from newscrawl.extract.metadata import PageMetadata, page_metadata
+from newscrawl.extraction.fields import page_fields
+from newscrawl.extraction.generic import drop_leading_title, generic_paragraphs, page_headlines
+from newscrawl.extraction.layout import NO_SITE, PageSite, SiteFields, layout_for, noise_elements, noise_queries
+from newscrawl.extraction.ldbody import choose_body, metadata_paragraphs
+from newscrawl.extraction.metadata import PageMetadata, page_metadata
 from newscrawl.items import EXTRACTION_SITE, Article
 
 __all__ = ["extract_article"]

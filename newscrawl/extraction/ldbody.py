@@ -17,8 +17,8 @@ from parsel import Selector
 
 from newscrawl.cleaning.document import split_paragraphs
 from newscrawl.cleaning.text import match_key, normalize_space, word_tokens
-from newscrawl.extract.blocks import text_blocks
-from newscrawl.extract.metadata import decode_entities
+from newscrawl.extraction.blocks import text_blocks
+from newscrawl.extraction.metadata import decode_entities
 from newscrawl.items import EXTRACTION_GENERIC, EXTRACTION_METADATA
 
 MIN_WORDS = 40  # shorter than this, a JSON-LD body is a teaser

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 
 from parsel import Selector
 
-from newscrawl.extract.authors import page_authors
-from newscrawl.extract.metadata import PageMetadata
-from newscrawl.extract.published import page_dates
-from newscrawl.extract.sitenames import site_names
-from newscrawl.extract.titles import page_title
+from newscrawl.extraction.authors import page_authors
+from newscrawl.extraction.metadata import PageMetadata
+from newscrawl.extraction.published import page_dates
+from newscrawl.extraction.sitenames import site_names
+from newscrawl.extraction.titles import page_title
 
 
 @dataclass

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from parsel import Selector
 
 from newscrawl.cleaning.text import match_key, normalize_space
-from newscrawl.extract.blocks import element_text
-from newscrawl.extract.metadata import clean_value, decode_entities, strip_title_suffix
-from newscrawl.extract.sitenames import SiteNames
+from newscrawl.extraction.blocks import element_text
+from newscrawl.extraction.metadata import clean_value, decode_entities, strip_title_suffix
+from newscrawl.extraction.sitenames import SiteNames
 
 _SEPARATOR_RE = re.compile(r"(\s+(?:[|\-\u2013\u2014\u00b7\u2022\u00bb/~]+|::)\s+)")
 _ELLIPSIS_RE = re.compile(r"\s*(?:\.\.\.|\u2026|\[\.\.\.\])\s*$")

@@ -18,7 +18,7 @@ from typing import Any
 from parsel import Selector
 
 from newscrawl.cleaning.text import fix_mojibake, normalize_space
-from newscrawl.extract.published import choose, published_candidates
+from newscrawl.extraction.published import choose, published_candidates
 
 ARTICLE_TYPES = frozenset(
     {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting", "opinionnewsarticle",

@@ -18,9 +18,9 @@ from typing import ClassVar, Protocol
 from lxml import etree
 from parsel import Selector, SelectorList
 
-from newscrawl.extract.blocks import element_text, text_blocks
-from newscrawl.extract.dates import normalize_date
-from newscrawl.extract.metadata import clean_value, split_tags
+from newscrawl.extraction.blocks import element_text, text_blocks
+from newscrawl.extraction.dates import normalize_date
+from newscrawl.extraction.metadata import clean_value, split_tags
 
 
 def select(sel: Selector, query: str) -> SelectorList:

@@ -36,7 +36,7 @@ from typing import Any
 from htmldate import find_date
 from parsel import Selector
 
-from newscrawl.extract.dates import StatedDate, parse_date
+from newscrawl.extraction.dates import StatedDate, parse_date
 
 logger = logging.getLogger(__name__)
 # htmldate reports every page it cannot parse (an empty or garbage body) as an error: expected here.

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from newscrawl.cleaning.text import match_key
-from newscrawl.extract.metadata import ld_types
+from newscrawl.extraction.metadata import ld_types
 
 _SITE_META = ("og:site_name", "application-name", "apple-mobile-web-app-title", "twitter:site", "publisher")
 _SITE_TYPES = {"organization", "newsmediaorganization", "website", "corporation"}

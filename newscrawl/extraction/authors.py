@@ -27,9 +27,9 @@ from typing import Any
 from parsel import Selector
 
 from newscrawl.cleaning.text import match_key, normalize_space
-from newscrawl.extract.blocks import text_blocks
-from newscrawl.extract.metadata import clean_value, ld_types
-from newscrawl.extract.sitenames import SiteNames
+from newscrawl.extraction.blocks import text_blocks
+from newscrawl.extraction.metadata import clean_value, ld_types
+from newscrawl.extraction.sitenames import SiteNames
 
 AUTHOR_META = ("author", "article:author", "og:article:author", "byl", "dc.creator", "dcterms.creator",
                "parsely-author", "sailthru.author", "analyticsattributes.author", "citation_author", "cxenseparse:author")
