@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping
 
 from newscrawl.cleaning.chain import CleaningChain, Outcome
@@ -78,12 +79,12 @@ def build_chain(specs: Iterable[str | Mapping[str, Any]] = DEFAULT_STEPS, *, ext
     return CleaningChain([build_step(spec, rules=rules, index=index) for spec in specs])
 
 
-_TEXT_CHAIN: CleaningChain | None = None
+@lru_cache(maxsize=1)
+def text_chain() -> CleaningChain:
+    """The steps that read nothing but the story (no near-duplicate index), built once."""
+    return build_chain(TEXT_STEPS)
 
 
 def clean_text(text: str, **fields: Any) -> Outcome:
     """One text through the steps that read only the story (no near-duplicate index)."""
-    global _TEXT_CHAIN
-    if _TEXT_CHAIN is None:
-        _TEXT_CHAIN = build_chain(TEXT_STEPS)
-    return _TEXT_CHAIN.clean(Document.from_text(text, **fields))
+    return text_chain().clean(Document.from_text(text, **fields))
