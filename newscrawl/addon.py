@@ -47,6 +47,10 @@ def defaults() -> dict[str, Any]:
         "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
         "DOWNLOAD_TIMEOUT": 30,
         "DNS_TIMEOUT": 10,
+        # No code-execution endpoints in a scheduled crawler: Scrapy's telnet console and its HTTP remote
+        # control (on by default since 2.19) are opt-in here (-s TELNETCONSOLE_ENABLED=1 ...).
+        "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
         # Retries with backoff for throttling and server errors, honouring Retry-After
         # (newscrawl.middlewares.RetryAfterMiddleware replaces Scrapy's RetryMiddleware).
         "RETRY_ENABLED": True,
@@ -134,7 +138,6 @@ COMPONENTS: dict[str, dict[str, int | None]] = {
         "newscrawl.gc_tuning.GcTuning": 0,
         "newscrawl.ledger.Ledger": 510,  # every story's state: claims, deliveries, rejects, recovery
         "newscrawl.extensions.RunSummary": 520,
-        "newscrawl.frontier.RedisIdleWait": 530,  # only with NEWSCRAWL_REDIS_URL
     },
     "DOWNLOADER_MIDDLEWARES": {
         "newscrawl.middlewares.PrivateAddressMiddleware": 55,  # after OffsiteMiddleware (50), before robots.txt
@@ -168,6 +171,7 @@ class NewscrawlAddon:
         retry = load_object("scrapy.downloadermiddlewares.retry.RetryMiddleware")
         if retry not in {load_object(k) for k, v in settings.getdict("DOWNLOADER_MIDDLEWARES").items() if v}:
             settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", retry, None)  # one retrying middleware
-        from newscrawl.frontier import RedisFrontierAddon
+        if settings.get("NEWSCRAWL_REDIS_URL"):  # redis and scrapy-redis are imported only then
+            from newscrawl.frontier import RedisFrontierAddon
 
-        RedisFrontierAddon().update_settings(settings)
+            RedisFrontierAddon().update_settings(settings)

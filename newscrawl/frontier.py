@@ -73,6 +73,7 @@ class RedisFrontierAddon:
         settings.set("SCHEDULER_QUEUE_KEY", "newscrawl:%(spider)s:requests", priority="addon")
         settings.set("SCHEDULER_DUPEFILTER_KEY", "newscrawl:%(spider)s:dupefilter", priority="addon")
         settings.set("NEWSCRAWL_REDIS_URL_MASKED", mask_url(url), priority="addon")
+        settings.setdefault_in_component_priority_dict("EXTENSIONS", RedisIdleWait, 530)
 
 
 class RedisIdleWait:

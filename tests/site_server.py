@@ -167,8 +167,7 @@ def serve(site: Site) -> LoopbackSite:
 ADDONS = 'ADDONS={"newscrawl.addon.NewscrawlAddon": 0, "tests.site_server.StatsDumpAddon": 1}'
 # Cleaning in the crawl's process unless a test asks for workers (spawning one costs every crawl a second).
 FAST = ["AUTOTHROTTLE_ENABLED=0", "DOWNLOAD_DELAY=0", "NEWSCRAWL_CLEANING_WORKERS=0",
-        "NEWSCRAWL_RETRY_BACKOFF_BASE=0.1", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "LOG_LEVEL=INFO",
-        "TELNETCONSOLE_ENABLED=0"]
+        "NEWSCRAWL_RETRY_BACKOFF_BASE=0.1", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "LOG_LEVEL=INFO"]
 
 
 @dataclass

@@ -153,7 +153,7 @@ def test_make_deploy_to_a_real_scrapyd_then_schedule_menafn(tmp_path):
             job = post_json(scrapyd.url("schedule.json"), [
                 ("project", "newscrawl"), ("spider", "menafn"), ("start_urls", starts),
                 ("setting", "AUTOTHROTTLE_ENABLED=0"), ("setting", "DOWNLOAD_DELAY=0"),
-                ("setting", "NEWSCRAWL_RETRY_BACKOFF_BASE=0.1"), ("setting", "TELNETCONSOLE_ENABLED=0")])
+                ("setting", "NEWSCRAWL_RETRY_BACKOFF_BASE=0.1")])
             assert job["status"] == "ok", job
             deadline = time.monotonic() + 240
             while time.monotonic() < deadline:
