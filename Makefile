@@ -18,8 +18,9 @@ $(STAMP): requirements.lock pyproject.toml
 crawl: $(STAMP)
 	$(BIN)/scrapy crawl menafn
 
+# One pytest worker per core (pytest-xdist); crawls in process share each worker's reactor (pytest-twisted).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n auto tests
 
 demo: $(STAMP)
 	$(BIN)/python -m newscrawl demo

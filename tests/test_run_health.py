@@ -1,12 +1,19 @@
-"""Run health: a run that looks broken exits non-zero with one clear line, and says why in its summary."""
+"""Run health: a run that looks broken exits non-zero with one clear line, and says why in its summary.
+
+The first case runs ``scrapy crawl`` (exit status, last line); the others crawl in process and read
+the failure the command would print.
+"""
 
 from __future__ import annotations
 
 import json
 
+import pytest_twisted
+
 from newscrawl.demo_site.server import LoopbackSite, Page
 from newscrawl.demo_site.templates import CHALLENGE_HTML, changed_layout_html, listing_html
-from tests.site_server import build_site, run_crawl
+from tests.in_process import crawl
+from tests.site_server import build_site, run_crawl, serve
 
 
 def last_line(text: str) -> str:
@@ -34,34 +41,33 @@ def test_listings_without_story_links_fail_the_run(tmp_path):
     assert "held no story links" in summary(tmp_path)["failure"]
 
 
-def test_a_site_blocking_most_story_pages_fails_the_run(tmp_path):
+@pytest_twisted.ensureDeferred
+async def test_a_site_blocking_most_story_pages_fails_the_run(tmp_path):
     pages, stories = site_pages(lambda s: Page(CHALLENGE_HTML, status=403))
     with LoopbackSite(pages) as server:
-        result = run_crawl([server.url("/listing")], tmp_path)
-    assert result.returncode == 1
-    line = last_line(result.stderr)
+        result = await crawl([server.url("/listing")], tmp_path)
+    line = result.failure
     assert "blocked" in line and f"{len(stories)} of {len(stories)}" in line
     assert result.items == []
 
 
-def test_most_bodies_from_the_generic_fallback_fail_the_run(tmp_path):
+@pytest_twisted.ensureDeferred
+async def test_most_bodies_from_the_generic_fallback_fail_the_run(tmp_path):
     # A redesign with no JSON-LD body: stories still arrive, from the generic path, and the run says so.
     pages, stories = site_pages(lambda s: Page(changed_layout_html(s)))
     with LoopbackSite(pages) as server:
-        result = run_crawl([server.url("/listing")], tmp_path)
+        result = await crawl([server.url("/listing")], tmp_path)
     assert sorted(result.ids) == sorted(s.story_id for s in stories)  # nothing lost...
-    assert result.returncode == 1  # ...but the run is flagged
-    assert "generic fallback" in last_line(result.stderr)
+    assert "generic fallback" in result.failure  # ...but the run is flagged
     assert summary(tmp_path)["extraction_share"]["generic"] == 1.0
 
 
-def test_a_healthy_run_exits_zero_with_its_summary(tmp_path):
+@pytest_twisted.ensureDeferred
+async def test_a_healthy_run_exits_zero_with_its_summary(tmp_path):
     site = build_site(15, rss_items=0, rss_only=0)
-    from tests.site_server import serve
-
     with serve(site) as server:
-        result = run_crawl([server.url(site.listing_path)], tmp_path)
-    assert result.returncode == 0, result.stderr[-2000:]
+        result = await crawl([server.url(site.listing_path)], tmp_path)
+    assert result.failure is None, result.log[-2000:]
     s = summary(tmp_path)
     assert s["failure"] is None
     assert s["stories_exported"] == len(site.expected)

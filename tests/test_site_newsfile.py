@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest_twisted
+
 from newscrawl.demo_site.server import LoopbackSite, Page
-from tests.site_server import run_crawl
+from tests.in_process import crawl
 
 FIX = Path(__file__).parent / "fixtures" / "wires" / "newsfile"
 STORY = "/release/240101/Maple-Ridge-Foods-Opens-Second-Processing-Plant-in-Manitoba"
 
 
-def test_a_release_is_crawled_from_the_feed_cleaned_of_the_wires_text(tmp_path):
+@pytest_twisted.ensureDeferred
+async def test_a_release_is_crawled_from_the_feed_cleaned_of_the_wires_text(tmp_path):
     pages = {"/feed/news-releases": Page((FIX / "feed.rss").read_text(), content_type="application/rss+xml"),
              STORY: Page((FIX / "maple-ridge.html").read_text())}
     with LoopbackSite(pages) as server:
-        result = run_crawl([server.url("/feed/news-releases")], tmp_path, spider="newsfile")
+        result = await crawl([server.url("/feed/news-releases")], tmp_path, spider="newsfile")
         story_url = server.url(STORY)
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.failure is None, result.log[-2000:]
     [item] = result.items
     assert item["story_id"] == "240101" and item["url"] == story_url  # ?utm_source dropped
     assert (item["title"], item["provider"], item["extraction"]) == (

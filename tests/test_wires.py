@@ -1,4 +1,4 @@
-"""The wire spiders (prnewswire, globenewswire, businesswire, einpresswire, accesswire, wire) through ``scrapy crawl``.
+"""The wire spiders (prnewswire, globenewswire, businesswire, einpresswire, accesswire, wire), crawled in process.
 
 Each crawl serves fixture pages written from what is publicly known of the
 service's markup (tests/fixtures/wires/<wire>/) on loopback and reads the
@@ -15,8 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import pytest_twisted
 
 from newscrawl.demo_site.server import LoopbackSite, Page
+from tests.in_process import crawl
 from tests.site_server import REPO, last_line, run_crawl
 
 FIX = Path(__file__).parent / "fixtures" / "wires"
@@ -105,13 +107,13 @@ EXPECTED = {  # story id -> what the feed line must say
 }
 
 
-@pytest.fixture(scope="module")
-def crawls(tmp_path_factory):
+@pytest_twisted.async_fixture(scope="module")
+async def crawls(tmp_path_factory):
     """One crawl per wire spider, each against its own loopback site."""
     out = {}
     for spider, site in WIRES.items():
         with LoopbackSite(site["pages"]) as server:
-            result = run_crawl([server.url(p) for p in site["start"]], tmp_path_factory.mktemp(spider), spider=spider)
+            result = await crawl([server.url(p) for p in site["start"]], tmp_path_factory.mktemp(spider), spider=spider)
             out[spider] = (server, server.base_url, result)
     return out
 
@@ -119,7 +121,7 @@ def crawls(tmp_path_factory):
 @pytest.mark.parametrize("spider", list(WIRES))
 def test_wire_crawl_succeeds_and_exports_each_story_once(crawls, spider):
     _, base, result = crawls[spider]
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.failure is None, result.log[-3000:]
     want = sorted(sid for sid, e in EXPECTED.items() if e["spider"] == spider)
     assert sorted(result.ids) == want
     for item in result.items:
@@ -160,18 +162,20 @@ def test_globenewswire_missing_release_is_counted_not_exported(crawls):
     assert "3100000" not in result.ids
 
 
-def test_a_second_run_skips_stories_an_earlier_run_exported(tmp_path):
+@pytest_twisted.ensureDeferred
+async def test_a_second_run_skips_stories_an_earlier_run_exported(tmp_path):
     site = WIRES["einpresswire"]
     with LoopbackSite(site["pages"]) as server:
         urls = [server.url(p) for p in site["start"]]
-        first = run_crawl(urls, tmp_path, spider="einpresswire")
-        second = run_crawl(urls, tmp_path, spider="einpresswire")
-        assert first.ids == ["880000001"] and second.returncode == 0
+        first = await crawl(urls, tmp_path, spider="einpresswire")
+        second = await crawl(urls, tmp_path, spider="einpresswire")
+        assert first.ids == ["880000001"] and second.failure is None
         assert second.ids == [] and second.stats.get("newscrawl/stories/skipped_handled") == 1
         assert server.count(EIN) == 1
 
 
-def test_generic_wire_spider_reads_a_gzipped_sitemap_index_a_listing_and_canonical_urls(tmp_path):
+@pytest_twisted.ensureDeferred
+async def test_generic_wire_spider_reads_a_gzipped_sitemap_index_a_listing_and_canonical_urls(tmp_path):
     g = FIX / "generic"
     article = "/2026/02/05/city-council-approves-new-river-bridge/"
     pages = {"/sitemap-index.xml": Page((g / "sitemap-index.xml").read_text(), content_type=XML),
@@ -179,8 +183,8 @@ def test_generic_wire_spider_reads_a_gzipped_sitemap_index_a_listing_and_canonic
     with LoopbackSite(pages) as server:
         news = (g / "sitemap-news.xml").read_text().replace("__BASE__", server.base_url)
         server.pages["/sitemaps/news-2026-02.xml.gz"] = Page(gzip.compress(news.encode()), content_type="application/x-gzip")
-        result = run_crawl([server.url("/sitemap-index.xml"), server.url("/local/")], tmp_path, spider="wire")
-        assert result.returncode == 0, result.stderr[-3000:]
+        result = await crawl([server.url("/sitemap-index.xml"), server.url("/local/")], tmp_path, spider="wire")
+        assert result.failure is None, result.log[-3000:]
         assert [i["url"] for i in result.items] == [server.url(article)]  # ?utm_source dropped: one story
         item = result.items[0]
         assert item["story_id"] == server.url(article)  # an unknown site's story is known by its canonical URL
@@ -207,7 +211,7 @@ def test_generic_wire_spider_without_start_urls_is_a_usage_error_before_the_engi
 def test_generic_wire_spider_with_only_bad_start_urls_fails_with_one_line(tmp_path):
     result = run_crawl(["ftp://example.invalid/"], tmp_path, spider="wire")
     assert result.returncode == 1
-    assert "wire: no usable start URL ('ftp://example.invalid/')" in last_line(result.stderr)
+    assert last_line(result.stderr) == "newscrawl: wire: no usable start URL ('ftp://example.invalid/')"
 
 
 def test_scrapy_list_shows_every_spider():
