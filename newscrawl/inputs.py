@@ -112,6 +112,14 @@ def _lines(fh, limit: int) -> Iterator[bytes | None]:
         yield raw
 
 
+def _zstd():
+    try:
+        from compression import zstd  # Python 3.14
+    except ImportError:
+        from backports import zstd
+    return zstd
+
+
 def open_input(path: Path) -> IO[bytes]:
     """The file's bytes, decompressed when it is gzip or zstd (told by its first bytes)."""
     raw = path.open("rb")
@@ -120,12 +128,20 @@ def open_input(path: Path) -> IO[bytes]:
     if kind == "gzip":
         return gzip.GzipFile(fileobj=raw, mode="rb")
     if kind == "zstd":
-        try:
-            from compression import zstd  # Python 3.14
-        except ImportError:
-            from backports import zstd
-        return zstd.ZstdFile(raw, mode="rb")
+        return _zstd().ZstdFile(raw, mode="rb")
     return raw
+
+
+def _head(path: Path) -> bytes:
+    """The file's first bytes, decompressed (as far as they go) when it is gzip or zstd."""
+    with path.open("rb") as fh:
+        raw = fh.read(16 * _SNIFF)
+    kind = compression_of(raw)
+    if kind == "gzip":
+        return zlib.decompressobj(wbits=31).decompress(raw, _SNIFF)
+    if kind == "zstd":
+        return _zstd().ZstdDecompressor().decompress(raw, max_length=_SNIFF)
+    return raw[:_SNIFF]
 
 
 def _raw_position(fh: IO[bytes]) -> int:
@@ -210,16 +226,10 @@ def read_archive(path: Path, on_problem: ProblemSink, hosts: list[str] | None = 
 
 def what_is_wrong(path: Path) -> str | None:
     """Why the file is neither text, HTML, JSONL nor an archive newscrawl reads (None: it is one of them)."""
-    with path.open("rb") as fh:
-        head = fh.read(_SNIFF)
-        if compression_of(head) is not None:
-            try:
-                with open_input(path) as inner:
-                    head = inner.read(_SNIFF)
-            except (OSError, EOFError, zlib.error, ValueError) as exc:
-                return f"cannot decompress: {exc}"
-        elif head.startswith(b"WARC/"):
-            return None
+    try:
+        head = _head(path)
+    except (zlib.error, ValueError, _zstd().ZstdError) as exc:
+        return f"cannot decompress: {exc}"
     for magic, kind in _OTHER_FORMATS:
         if head.startswith(magic):
             return f"{kind}, not text, HTML, JSONL or a WARC archive"
@@ -239,6 +249,8 @@ def _read_file(path: Path, on_problem: ProblemSink, hosts: list[str] | None, sta
         archive = is_warc(fh)
     if archive:
         yield from read_archive(path, on_problem, hosts, start)
+    elif ".warc" in (s.lower() for s in path.suffixes[-2:]):
+        on_problem(Problem(str(path), None, "named as a WARC archive but not one (no WARC record at its start); skipped"))
     elif _is_jsonl(path):
         yield from read_jsonl(path, on_problem, start=start)
     else:
@@ -281,7 +293,7 @@ def iter_records(inputs: list[str], on_problem: ProblemSink, hosts: list[str] | 
             continue
         try:
             yield from _read_file(path, on_problem, hosts, done)
-        except (OSError, EOFError, zlib.error) as exc:  # EOFError: a compressed file cut short
+        except (OSError, EOFError, zlib.error, _zstd().ZstdError) as exc:  # EOFError: a compressed file cut short
             on_problem(Problem(str(path), None, f"cannot read: {getattr(exc, 'strerror', None) or exc}; skipped"))
         try:
             done += path.stat().st_size

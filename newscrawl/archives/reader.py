@@ -127,6 +127,8 @@ def scan(path: str | os.PathLike, *, wanted: Callable[[str, str | None], bool] |
         try:
             for record in records:
                 count += 1
+                if not record.record_id or "Content-Length" not in record.headers:
+                    raise OSError(f"record {count} has no WARC-Record-ID or Content-Length")
                 kind = record.record_type
                 if kind == WarcRecordType.warcinfo:
                     spider = _warcinfo_fields(record).get(SPIDER_FIELD) or spider
@@ -148,8 +150,8 @@ def scan(path: str | os.PathLike, *, wanted: Callable[[str, str | None], bool] |
                     ref.html = decode_body(record.reader.read(), record.http_headers.get("Content-Type"))
                 yield ref
         except OSError as exc:
-            raise ArchiveError(f"not a readable WARC archive ({exc})" if count == 0 else
-                               f"WARC archive broken after record {count} ({exc})") from None
+            raise ArchiveError(f"not a readable WARC archive ({exc})" if count <= 1 else
+                               f"WARC archive broken after record {count - 1} ({exc})") from None
         if count == 0:
             raise ArchiveError("not a WARC archive (no record in it)")
 
