@@ -100,13 +100,15 @@ class WarcArchiveMiddleware:
             response.body,
             ip_address=str(response.ip_address) if response.ip_address else None,
         )
-        self.crawler.stats.inc_value("newscrawl/warc/records", 2)
+        stats = self.crawler.stats
+        stats.inc_value("newscrawl/warc/records", 2)
+        if len(self.writer.files) != len(stats.get_value("newscrawl/warc/files") or ()):
+            stats.set_value("newscrawl/warc/files", [str(p) for p in self.writer.files])
         return response
 
     def spider_closed(self, spider, reason) -> None:
         if self.writer is not None:
             self.writer.close()
-            self.crawler.stats.set_value("newscrawl/warc/files", [str(p) for p in self.writer.files])
 
 
 def _version() -> str:
