@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import datetime, timezone
 from typing import BinaryIO, Callable, Iterator
 
 from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
@@ -78,33 +78,41 @@ def _auto_detect(body: bytes) -> str | None:
     return resolve_encoding(match.encoding) if match else None
 
 
-def _iso(record: WarcRecord) -> str | None:
+def capture_time(warc_date: str | None) -> str | None:
+    """A ``WARC-Date`` (``2026-02-12T09:41:00Z``, WARC/1.1 may add fractions) as the crawl writes
+    ``crawled_at``: ISO 8601 in UTC, to the second."""
     try:
-        return record.record_date.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-    except (ValueError, OverflowError, AttributeError):
+        when = datetime.fromisoformat((warc_date or "").strip().replace("Z", "+00:00"))
+    except ValueError:
         return None
+    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _warcinfo_fields(record: WarcRecord) -> dict[str, str]:
-    fields = {}
-    for line in record.reader.read(256 * 1024).decode("utf-8", "replace").splitlines():
+def warcinfo_spider(block: bytes) -> str | None:
+    """The spider a ``warcinfo`` record's fields name (``newscrawl-spider: menafn``), if any."""
+    for line in block.decode("utf-8", "replace").splitlines():
         name, sep, value = line.partition(":")
-        if sep:
-            fields[name.strip().lower()] = value.strip()
-    return fields
+        if sep and name.strip().lower() == SPIDER_FIELD:
+            return value.strip() or None
+    return None
+
+
+def page_problem(is_http: bool, status: int | None, content_type: str | None) -> str | None:
+    """Why a response record is not a page to read (``not_http``, ``status_404``, ``not_html``), or None."""
+    if not is_http:
+        return "not_http"
+    if status != 200:
+        return f"status_{status}"
+    if (content_type or "").split(";")[0].strip().lower() not in HTML_TYPES:
+        return "not_html"
+    return None
 
 
 def why_not_a_page(record: WarcRecord) -> str | None:
-    """Why this response record is not a page to read (``not_http``, ``status_404``, ``not_html``...), or None."""
     if not record.is_http:
         return "not_http"
-    status = record.http_headers.status_code
-    if status != 200:
-        return f"status_{status}"
-    content_type = (record.http_content_type or "").split(";")[0].strip().lower()
-    if content_type not in HTML_TYPES:
-        return "not_html"
-    return None
+    return page_problem(True, record.http_headers.status_code, record.http_headers.get("Content-Type"))
 
 
 def scan(path: str | os.PathLike, *, wanted: Callable[[str, str | None], bool] | None = None,
@@ -131,7 +139,7 @@ def scan(path: str | os.PathLike, *, wanted: Callable[[str, str | None], bool] |
                     raise OSError(f"record {count} has no WARC-Record-ID or Content-Length")
                 kind = record.record_type
                 if kind == WarcRecordType.warcinfo:
-                    spider = _warcinfo_fields(record).get(SPIDER_FIELD) or spider
+                    spider = warcinfo_spider(record.reader.read(256 * 1024)) or spider
                     continue
                 if kind != WarcRecordType.response:
                     skipped[str(kind)] += 1
@@ -145,7 +153,7 @@ def scan(path: str | os.PathLike, *, wanted: Callable[[str, str | None], bool] |
                     if not enterable:
                         record.reader.read()
                     continue
-                ref = PageRef(name, record.stream_pos, url, record.record_id or "", _iso(record), spider)
+                ref = PageRef(name, record.stream_pos, url, record.record_id or "", capture_time(record.headers.get("WARC-Date")), spider)
                 if not enterable:
                     ref.html = decode_body(record.reader.read(), record.http_headers.get("Content-Type"))
                 yield ref
