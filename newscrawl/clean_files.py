@@ -46,6 +46,9 @@ from newscrawl.store.base import StoreError
 
 FOUND_FIELDS = ("title", "provider", "published")
 CHUNK = 64  # records claimed, checked for near-duplicates and written together
+# Records handed to a worker at once: small, so the last batches of a run keep both cores busy
+# (a page takes 5-25 ms to extract; an archive page travels as a reference of a few bytes).
+BATCH = 8
 DEFAULT_RETENTION_DAYS = 365.0
 
 
@@ -164,7 +167,9 @@ def prepare_here(item: InputRecord, prepare) -> tuple[dict[str, Any] | None, Out
     """``(record, outcome)``: an archive page read from its file and extracted (its story record),
     else the record as given (None: unchanged); ``prepare`` runs the chain's preparation."""
     if item.page is not None:
-        record = story_record(read_page(item.page))
+        page = read_page(item.page)
+        item.page.html = None  # read: the record need not hold the page any longer
+        record = story_record(page)
         return record, prepare(document_from_story(record))
     return None, prepare(document_from_record(item.record))
 
@@ -317,8 +322,8 @@ def run_clean(
         pool = CleaningWorkers(jobs, chain.preparation) if jobs > 0 else None
         kept_out, rejects_out = StagedFile(output, run), StagedFile(rejects, run)
         progress = Progress(stderr, total_bytes(inputs))
-        records = iter_records(inputs, on_problem, hosts=hosts)
-        prepared = (pool.map_ordered(prepare_record, records) if pool else
+        records = iter_records(inputs, on_problem, hosts=hosts, read_ahead=pool is None)
+        prepared = (pool.map_ordered(prepare_record, records, batch=BATCH) if pool else
                     ((item, *attempt(_prepared_here(chain), item)) for item in records))
         try:
             for chunk in _chunks(prepared, CHUNK):

@@ -207,14 +207,15 @@ def read_capture(path: Path, on_problem: ProblemSink, max_bytes: int = MAX_RECOR
 
 
 def read_archive(path: Path, on_problem: ProblemSink, hosts: list[str] | None = None,
-                 start: int = 0) -> Iterator[InputRecord]:
-    """The story pages of a WARC archive, each a reference its cleaner reads from the file itself."""
+                 start: int = 0, read_ahead: bool = False) -> Iterator[InputRecord]:
+    """The story pages of a WARC archive, each a reference its cleaner reads from the file itself
+    (``read_ahead``: with its body, read now, for a cleaner in this process)."""
     name = str(path)
     skipped: Counter = Counter()
     wanted = host_filter(hosts)
     pages = 0
     try:
-        for ref in scan(path, wanted=wanted, skipped=skipped):
+        for ref in scan(path, wanted=wanted, skipped=skipped, read_ahead=read_ahead):
             pages += 1
             record = {"url": ref.url, "warc_record_id": ref.record_id, "warc_file": name}
             yield InputRecord(record, name, None, page=ref, read_to=start + ref.offset)
@@ -240,7 +241,8 @@ def what_is_wrong(path: Path) -> str | None:
     return None
 
 
-def _read_file(path: Path, on_problem: ProblemSink, hosts: list[str] | None, start: int) -> Iterator[InputRecord]:
+def _read_file(path: Path, on_problem: ProblemSink, hosts: list[str] | None, start: int,
+               read_ahead: bool) -> Iterator[InputRecord]:
     wrong = what_is_wrong(path)
     if wrong:
         on_problem(Problem(str(path), None, f"{wrong}; skipped"))
@@ -248,7 +250,7 @@ def _read_file(path: Path, on_problem: ProblemSink, hosts: list[str] | None, sta
     with path.open("rb") as fh:
         archive = is_warc(fh)
     if archive:
-        yield from read_archive(path, on_problem, hosts, start)
+        yield from read_archive(path, on_problem, hosts, start, read_ahead)
     elif ".warc" in (s.lower() for s in path.suffixes[-2:]):
         on_problem(Problem(str(path), None, "named as a WARC archive but not one (no WARC record at its start); skipped"))
     elif _is_jsonl(path):
@@ -283,16 +285,18 @@ def total_bytes(inputs: list[str]) -> int:
     return total
 
 
-def iter_records(inputs: list[str], on_problem: ProblemSink, hosts: list[str] | None = None) -> Iterator[InputRecord]:
+def iter_records(inputs: list[str], on_problem: ProblemSink, hosts: list[str] | None = None,
+                 read_ahead: bool = False) -> Iterator[InputRecord]:
     """Every record of every input, in order; unreadable parts reported and skipped. ``hosts``: only
-    archive pages of these hosts."""
+    archive pages of these hosts; ``read_ahead``: archive pages with their bodies (they are cleaned
+    in this process, not by workers that read them from the file)."""
     done = 0
     for path in iter_paths(inputs, on_problem):
         if not path.is_file():  # a FIFO would block the run, a device never ends, a broken link has nothing
             on_problem(Problem(str(path), None, "not a regular file (broken link, FIFO or device); skipped"))
             continue
         try:
-            yield from _read_file(path, on_problem, hosts, done)
+            yield from _read_file(path, on_problem, hosts, done, read_ahead)
         except (OSError, EOFError, zlib.error, _zstd().ZstdError) as exc:  # EOFError: a compressed file cut short
             on_problem(Problem(str(path), None, f"cannot read: {getattr(exc, 'strerror', None) or exc}; skipped"))
         try:

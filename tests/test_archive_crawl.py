@@ -8,11 +8,8 @@ payload digests), survive a SIGKILL up to its last whole record, and be enough o
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -24,19 +21,11 @@ from newscrawl.addon import NewscrawlAddon
 from newscrawl.archives.component import archiving_enabled
 from newscrawl.archives.reader import scan
 from newscrawl.archives.stories import host_filter
-from tests.site_server import MIXED_KINDS, REPO, build_site, data_lines, run_crawl, serve, start_crawl
+from tests.site_server import MIXED_KINDS, build_site, data_lines, run_crawl, serve, start_crawl
+from tests.test_reliability_files import clean, read_jsonl
 
 STORY_FIELDS = ("url", "story_id", "title", "published", "provider", "author", "category", "tags", "language",
                 "body", "source", "http_status", "extraction")
-
-
-def clean(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "newscrawl", "clean", *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=180)
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
 
 
 def records(path: Path) -> list:

@@ -15,8 +15,6 @@ import json
 import os
 import pty
 import struct
-import subprocess
-import sys
 import termios
 import uuid
 from collections import Counter
@@ -26,26 +24,14 @@ import pytest
 
 from newscrawl.clean_files import CleanReport, Progress
 from newscrawl.inputs import iter_records
+from tests.test_reliability_files import STORY, clean, read_jsonl
 
-REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 MENAFN_HTML = (FIXTURES / "captures" / "menafn_article.html").read_bytes()
 PRN_HTML = (FIXTURES / "wires" / "prnewswire" / "acme-robotics.html").read_bytes()
 MENAFN_URL = "https://menafn.com/1109876543/Omans-Sohar-Port-To-Add-Two-Deep-Water-Berths"
 PRN_URL = "https://www.prnewswire.com/news-releases/acme-robotics-opens-automated-warehouse-hub-in-ohio-302100001.html"
 OTHER_URL = "https://news.example.org/2026/02/12/omans-sohar-port-to-add-two-berths"
-STORY = ("The port authority said on Monday that container volumes rose by nine percent in the first quarter, "
-         "driven by new shipping lines to East Africa and South Asia.\n\nOfficials expect the new terminal to "
-         "open next year, doubling capacity at the northern quay.")
-
-
-def clean(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "newscrawl", "clean", *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=180)
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
 
 
 # -- WARC records written from the standard ---------------------------------------------------------------
@@ -186,13 +172,16 @@ def test_compressed_jsonl_is_read_and_files_that_are_not_text_are_errors(tmp_pat
     kept = {r["id"] for r in read_jsonl(out)} | {r["id"] for r in read_jsonl(rej)}
     assert {"gz", "zst", "c"} <= kept
     assert not {"bz2", "e", "f", "not-an-archive", "cut49"} & kept
-    err = proc.stderr
-    assert f"{d / 'd.jsonl.bz2'}: bzip2-compressed, not text, HTML, JSONL or a WARC archive; skipped" in err
-    assert f"{d / 'e.bin'}: binary data, not text, HTML, JSONL or a WARC archive; skipped" in err
-    assert f"{d / 'g.jsonl.gz'}: cannot read" in err
-    assert f"{d / 'f.warc.gz'}: named as a WARC archive but not one" in err
-    assert f"{d / 'h.warc'}: not a readable WARC archive" in err
-    assert "records read" in err.splitlines()[-2]
+    expected = {  # file: the start of what is said of it
+        "d.jsonl.bz2": "bzip2-compressed, not text, HTML, JSONL or a WARC archive; skipped",
+        "e.bin": "binary data, not text, HTML, JSONL or a WARC archive; skipped",
+        "f.warc.gz": "named as a WARC archive but not one",
+        "g.jsonl.gz": "cannot read",
+        "h.warc": "not a readable WARC archive",
+    }
+    for name, message in expected.items():
+        assert f"clean: {d / name}: {message}" in proc.stderr
+    assert "records read" in proc.stderr.splitlines()[-2]
 
 
 def test_an_invalid_json_line_says_where_without_stuttering(tmp_path):

@@ -116,8 +116,12 @@ def why_not_a_page(record: WarcRecord) -> str | None:
 
 
 def scan(path: str | os.PathLike, *, wanted: Callable[[str, str | None], bool] | None = None,
-         skipped: Counter | None = None) -> Iterator[PageRef]:
+         skipped: Counter | None = None, read_ahead: bool = False) -> Iterator[PageRef]:
     """The pages of the archive at ``path``, in order; ``wanted(url, spider)`` may refuse some.
+
+    ``read_ahead``: read each page's body now (``PageRef.html``), for a caller that reads the pages
+    in this process anyway (one decompression instead of two); a file compressed as one stream is
+    always read ahead.
 
     ``skipped`` counts the records that are not pages, by why. ``ArchiveError`` when the file is
     not a WARC archive or is broken before its end; a last record cut short (a crawl killed while
@@ -126,11 +130,11 @@ def scan(path: str | os.PathLike, *, wanted: Callable[[str, str | None], bool] |
     skipped = Counter() if skipped is None else skipped
     name = os.fspath(path)
     spider: str | None = None
-    enterable = _enterable(name)
+    read_ahead = read_ahead or not _enterable(name)
     with open(name, "rb") as fh:
         # Bodies are decoded only when read here (fastwarc 2.0 loses its place when a decoded body is skipped).
         records = ArchiveIterator(fh, record_types=WarcRecordType.any_type, parse_http=True,
-                                  auto_decode="none" if enterable else "all")
+                                  auto_decode="all" if read_ahead else "none")
         count = 0
         try:
             for record in records:
@@ -150,11 +154,11 @@ def scan(path: str | os.PathLike, *, wanted: Callable[[str, str | None], bool] |
                     reason = "not_wanted"
                 if reason is not None:
                     skipped[reason] += 1
-                    if not enterable:
+                    if read_ahead:
                         record.reader.read()
                     continue
                 ref = PageRef(name, record.stream_pos, url, record.record_id or "", capture_time(record.headers.get("WARC-Date")), spider)
-                if not enterable:
+                if read_ahead:
                     ref.html = decode_body(record.reader.read(), record.http_headers.get("Content-Type"))
                 yield ref
         except OSError as exc:
