@@ -210,7 +210,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.archives", description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=default_benchmark_dir())
     parser.add_argument("--copies", type=int, default=5, help="copies of each page (default 5: 905 benchmark pages)")
-    parser.add_argument("--menafn", type=int, default=300, help="MENAFN story pages (known sites)")
+    parser.add_argument("--menafn", type=int, default=1000, help="MENAFN story pages (known sites)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N benchmark pages")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each system; the best counts")
     parser.add_argument("--no-jobs", action="store_true", help="skip the --jobs 2 run")

@@ -68,6 +68,14 @@ class StoryPages(WarcReader):
 
     name = "🕷 Warc: newscrawl story pages"
 
+    def __new__(cls, *args: Any, **kwargs: Any):
+        # WarcReader asks for cchardet and python-magic (libmagic), which only its own record filter
+        # uses; this reader needs warcio alone.
+        from datatrove.utils._import_utils import check_required_dependencies
+
+        check_required_dependencies(cls.__name__, ["warcio"])
+        return object.__new__(cls)
+
     def __init__(self, data_folder, hosts: Iterable[str] | None = None, **kwargs: Any):
         super().__init__(data_folder, **kwargs)
         self.hosts = list(hosts or ())
