@@ -221,8 +221,9 @@ def read_archive(path: Path, on_problem: ProblemSink, hosts: list[str] | None = 
             yield InputRecord(record, name, None, page=ref, read_to=start + ref.offset)
     except ArchiveError as exc:
         on_problem(Problem(name, None, f"{exc}; {'the rest ' if pages else ''}skipped"))
-    if pages == 0 and not any(k.startswith("status_") or k == "not_wanted" for k in skipped):
-        on_problem(Problem(name, None, "no HTML page with status 200 in this archive", skipped=False))
+    if pages == 0 and skipped:
+        held = ", ".join(f"{n} {why}" for why, n in skipped.most_common())
+        on_problem(Problem(name, None, f"no story page to read in this archive ({held})", skipped=False))
 
 
 def what_is_wrong(path: Path) -> str | None:

@@ -74,7 +74,13 @@ class WarcArchiveMiddleware:
         from newscrawl.ledger import Ledger
 
         ledger = self.crawler.get_extension(Ledger)
-        run = ledger.run_id
+        if ledger is None:  # the ledger disabled: the archive still gets a run id of the same form
+            from newscrawl.delivery import new_run_id
+
+            run = new_run_id()
+            logger.warning("the ledger is not enabled; archiving as run %s", run)
+        else:
+            run = ledger.run_id
         software = f"newscrawl/{_version()} (Scrapy {scrapy.__version__})"
         info = run_info(software, spider.name, run, _settings_info(self.crawler.settings))
         self.writer = WarcFileWriter(self.root / spider.name, run, info, self.max_bytes)

@@ -151,7 +151,7 @@ def scan(path: str | os.PathLike, *, wanted: Callable[[str, str | None], bool] |
                 reason = why_not_a_page(record)
                 url = (record.headers.get("WARC-Target-URI") or "").strip().strip("<>")
                 if reason is None and wanted is not None and not wanted(url, spider):
-                    reason = "not_wanted"
+                    reason = "not_a_story_or_host"
                 if reason is not None:
                     skipped[reason] += 1
                     if read_ahead:
