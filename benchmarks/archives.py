@@ -164,7 +164,7 @@ def breakdown(pages: list[tuple[str, str]], limit: int = 60) -> dict[str, float]
     from parsel import Selector
 
     from newscrawl.extract import extract_article
-    from newscrawl.extract.generic import MIN_WORDS, _words, generic_paragraphs, page_headlines
+    from newscrawl.extract.generic import MIN_WORDS, _words, generic_paragraphs
     from newscrawl.extract.metadata import page_metadata
 
     pages = pages[:limit]
