@@ -113,6 +113,12 @@ def defaults() -> dict[str, Any]:
         # A host answering this many responses in a row with these statuses stops the run.
         "NEWSCRAWL_BLOCKED_STREAK": 20,  # 0 disables
         "NEWSCRAWL_BLOCKED_CODES": [403, 429],
+        # -- archiving the crawl (newscrawl/archives/component.py) ---------------------------
+        # Every fetched response, with its request, into <NEWSCRAWL_WARC_DIR>/<spider>/<run>.warc.gz:
+        # on with NEWSCRAWL_WARC=1 (setting or environment) or any NEWSCRAWL_WARC_DIR of your own.
+        "NEWSCRAWL_WARC": os.environ.get("NEWSCRAWL_WARC", "").strip().lower() in ("1", "true", "yes", "on"),
+        "NEWSCRAWL_WARC_DIR": str(data / "warc"),
+        "NEWSCRAWL_WARC_MAX_BYTES": 1024 ** 3,  # a file past this is closed; the run goes on in <run>-1.warc.gz
     }
 
 
@@ -145,6 +151,7 @@ COMPONENTS: dict[str, dict[str, int | None]] = {
         "newscrawl.middlewares.BlockedHostBreaker": 560,  # sees each raw answer, retries included
         "newscrawl.middlewares.ResponseSniffMiddleware": 580,  # after decompression (590): binary, charsets
         "newscrawl.middlewares.RedirectLoopMiddleware": 650,  # before RedirectMiddleware (600) follows a loop
+        "newscrawl.archives.component.WarcArchiveMiddleware": 890,  # answers as they come off the wire (NEWSCRAWL_WARC)
     },
     # Feeds written unbuffered, so a killed run loses no exported line (newscrawl/feeds.py).
     "FEED_STORAGES": {"": "newscrawl.feeds.DurableFileFeedStorage", "file": "newscrawl.feeds.DurableFileFeedStorage"},

@@ -6,6 +6,11 @@ the same steps the pipelines run, and written in input order: kept records to
 ``--output`` with the cleaned ``body`` and the fields found, rejected ones to
 ``--rejects`` with ``reason`` and ``duplicate_of``.
 
+A web archive's pages (``newscrawl.archives``) travel to the worker processes
+as references (file, offset): each worker reads and extracts its pages from
+the archive itself, so no page's HTML crosses a pipe, and sends back the story
+record (the crawl's fields, ``warc_record_id``, ``warc_file``) with its outcome.
+
 Delivery is the crawl's (``newscrawl.delivery``): each record is claimed by its
 key (its ``story_id``/``id``, else its URL, else its cleaned words), so a repeat
 of a record already seen (in this run, or, with ``--state``, in an earlier one)
@@ -25,12 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, TextIO
 
+from newscrawl.archives.reader import read_page
+from newscrawl.archives.stories import page_key, story_record
 from newscrawl.cleaning.chain import CleaningChain, Outcome, StepResult
 from newscrawl.cleaning.document import Document, Rejection
 from newscrawl.cleaning.neardup import DEFAULT_SCHEME, content_key
 from newscrawl.cleaning.workers import CleaningWorkers, attempt, default_workers, prepare_in_worker
 from newscrawl.delivery import Delivery, new_run_id, process_alive, story_key
-from newscrawl.inputs import InputRecord, Problem, iter_records
+from newscrawl.inputs import InputRecord, Problem, iter_records, total_bytes
 from newscrawl.jsonl import JsonlWriter
 from newscrawl.sites import site_for, site_named
 from newscrawl.steps import DEFAULT_STEPS, build_chain
@@ -39,6 +46,9 @@ from newscrawl.store.base import StoreError
 
 FOUND_FIELDS = ("title", "provider", "published")
 CHUNK = 64  # records claimed, checked for near-duplicates and written together
+# Records handed to a worker at once: small, so the last batches of a run keep both cores busy
+# (a page takes 5-25 ms to extract; an archive page travels as a reference of a few bytes).
+BATCH = 8
 DEFAULT_RETENTION_DAYS = 365.0
 
 
@@ -90,25 +100,83 @@ def document_from_record(record: dict[str, Any]) -> Document:
     return doc
 
 
-class Progress:
-    """A line on stderr every few seconds for long inputs."""
+def document_from_story(record: dict[str, Any]) -> Document:
+    """An archive page's extracted story (``archives.stories.story_record``) as a Document; its
+    ``html`` goes to the document (for the shell step), never to the output."""
+    doc = Document.from_text(record.get("body") or "", id=record.get("story_id"), url=record.get("url"),
+                             title=record.get("title"), provider=record.get("provider"),
+                             published=record.get("published"), html=record.pop("html", None),
+                             http_status=record.get("http_status"), source=record.get("source") or "generic")
+    doc.extraction = record.get("extraction")
+    return doc
 
-    def __init__(self, stream: TextIO, every: float = 5.0):
+
+class Progress:
+    """How far the run is: a bar (total, rate, ETA) on a terminal, a line every few seconds elsewhere.
+
+    Progress is counted in bytes of input (known before reading; records are not), so the rate is
+    in bytes and the ETA holds for JSONL, captures and archives alike; the records read, kept and
+    rejected ride along.
+    """
+
+    def __init__(self, stream: TextIO, total: int, every: float = 5.0):
         self.stream = stream
         self.every = every
+        self.total = total
         self.start = self.last = time.monotonic()
+        self.bar = None
+        if _is_terminal(stream):
+            from tqdm import tqdm
 
-    def tick(self, report: CleanReport) -> None:
+            self.bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, file=stream,
+                            desc="clean", dynamic_ncols=True, mininterval=0.5)
+
+    def tick(self, report: CleanReport, read_to: int) -> None:
+        counts = f"{report.read} read, {report.kept} kept, {sum(report.rejected.values())} rejected"
+        if self.bar is not None:
+            self.bar.update(max(0, min(read_to, self.total) - self.bar.n))
+            self.bar.set_postfix_str(counts, refresh=False)
+            return
         now = time.monotonic()
         if now - self.last >= self.every:
             self.last = now
-            rate = report.read / max(now - self.start, 1e-9)
-            print(f"clean: {report.read} read, {report.kept} kept, {sum(report.rejected.values())} rejected ({rate:.0f}/s)", file=self.stream)
+            elapsed = max(now - self.start, 1e-9)
+            share = read_to / self.total if self.total else 0.0
+            eta = f", about {_duration(elapsed / share - elapsed)} left" if 0 < share < 1 else ""
+            print(f"clean: {counts} ({report.read / elapsed:.0f} records/s; {share:.0%} of "
+                  f"{self.total / 1e6:.1f} MB{eta})", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
-def prepare_record(item: InputRecord) -> Outcome:
-    """In a worker process: the record's document with the chain's preparation already run."""
-    return prepare_in_worker(document_from_record(item.record))
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+def prepare_here(item: InputRecord, prepare) -> tuple[dict[str, Any] | None, Outcome]:
+    """``(record, outcome)``: an archive page read from its file and extracted (its story record),
+    else the record as given (None: unchanged); ``prepare`` runs the chain's preparation."""
+    if item.page is not None:
+        page = read_page(item.page)
+        item.page.html = None  # read: the record need not hold the page any longer
+        record = story_record(page)
+        return record, prepare(document_from_story(record))
+    return None, prepare(document_from_record(item.record))
+
+
+def prepare_record(item: InputRecord) -> tuple[dict[str, Any] | None, Outcome]:
+    """In a worker process: ``prepare_here`` with the pool's preparation."""
+    return prepare_here(item, prepare_in_worker)
 
 
 def check_paths(inputs: list[str], output: Path, rejects: Path) -> None:
@@ -214,6 +282,7 @@ def run_clean(
     spider: str | None = None,
     retention_days: float = DEFAULT_RETENTION_DAYS,
     steps=DEFAULT_STEPS,
+    hosts: list[str] | None = None,
 ) -> CleanReport:
     """Clean ``inputs`` into ``output`` and ``rejects``.
 
@@ -222,7 +291,7 @@ def run_clean(
     claims, decides near-duplicates in input order and writes. ``None``: one per core;
     0: everything in this process. ``state_dir`` (a directory, with ``spider``, or a
     ``.sqlite3`` file) is the store to dedup against and extend. ``steps``: the
-    ``NEWSCRAWL_STEPS`` list.
+    ``NEWSCRAWL_STEPS`` list. ``hosts``: only archive pages of these hosts.
     """
     output, rejects = Path(output), Path(rejects)
     check_paths(inputs, output, rejects)
@@ -252,13 +321,16 @@ def run_clean(
         chain = build_chain(steps, extra_rules=extra_rules, index=stores.index)
         pool = CleaningWorkers(jobs, chain.preparation) if jobs > 0 else None
         kept_out, rejects_out = StagedFile(output, run), StagedFile(rejects, run)
-        progress = Progress(stderr)
-        records = iter_records(inputs, on_problem)
-        prepared = (pool.map_ordered(prepare_record, records) if pool else
+        progress = Progress(stderr, total_bytes(inputs))
+        records = iter_records(inputs, on_problem, hosts=hosts, read_ahead=pool is None)
+        prepared = (pool.map_ordered(prepare_record, records, batch=BATCH) if pool else
                     ((item, *attempt(_prepared_here(chain), item)) for item in records))
-        for chunk in _chunks(prepared, CHUNK):
-            _clean_chunk(chunk, chain, delivery, kept_out, rejects_out, report, on_problem)
-            progress.tick(report)
+        try:
+            for chunk in _chunks(prepared, CHUNK):
+                _clean_chunk(chunk, chain, delivery, kept_out, rejects_out, report, on_problem)
+                progress.tick(report, chunk[-1][0].read_to)
+        finally:
+            progress.close()
         kept_out.commit()
         rejects_out.commit()
         delivery.done(sorted(delivery.claimed))
@@ -295,22 +367,29 @@ def _chunks(items: Iterator, size: int) -> Iterator[list]:
 
 
 def _prepared_here(chain: CleaningChain):
-    return lambda item: chain.prepare(document_from_record(item.record))
+    return lambda item: prepare_here(item, chain.prepare)
 
 
-def _record_key(item: InputRecord, doc: Document) -> str | None:
-    """The record's identity: its id or URL, else its cleaned words (none for an empty body)."""
-    return story_key(item.record) or (content_key(doc.paragraphs) if doc.paragraphs else None)
+def _record_key(item: InputRecord, doc: Document | None) -> str | None:
+    """The record's identity: an archive page's from its URL; else its id or URL, else its cleaned
+    words (none for an empty body)."""
+    if item.page is not None:
+        return page_key(item.page)
+    return story_key(item.record) or (content_key(doc.paragraphs) if doc is not None and doc.paragraphs else None)
 
 
 def _clean_chunk(chunk: list, chain: CleaningChain, delivery: Delivery, kept_out: StagedFile,
                  rejects_out: StagedFile, report: CleanReport, on_problem) -> None:
     """Claim, decide (near-duplicates) and write one chunk of prepared records, in input order."""
     outcomes: list[tuple[InputRecord, Outcome | str]] = []
-    for item, ok, outcome in chunk:
+    for item, ok, value in chunk:
         report.read += 1
-        outcomes.append((item, outcome if ok else f"cannot clean this record ({outcome})"))
-    keys = [_record_key(item, o.doc) if isinstance(o, Outcome) else story_key(item.record) for item, o in outcomes]
+        if ok:
+            record, value = value
+            if record is not None:
+                item.record = record
+        outcomes.append((item, value if ok else f"cannot clean this record ({value})"))
+    keys = [_record_key(item, o.doc if isinstance(o, Outcome) else None) for item, o in outcomes]
     claimed = iter(delivery.claim([k for k in keys if k is not None]))
     mine = [next(claimed) if k is not None else True for k in keys]
     for (item, outcome), key, ok in zip(outcomes, keys, mine):

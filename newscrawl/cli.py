@@ -26,6 +26,14 @@ def _non_negative(value: str) -> int:
     return n
 
 
+def _host_list(value: str) -> list[str]:
+    hosts = [h.strip().lower() for h in value.split(",") if h.strip()]
+    if not hosts or any("/" in h or " " in h for h in hosts):
+        raise argparse.ArgumentTypeError(f"expected host names separated by commas (menafn.com,prnewswire.com), "
+                                         f"got {value!r}")
+    return hosts
+
+
 def project_settings():
     """The crawl's settings: the project's, with newscrawl's add-on applied (as a crawl applies it)."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newscrawl.settings")
@@ -51,7 +59,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     extra_rules = json.loads(Path(args.rules).read_text(encoding="utf-8")) if args.rules else None
     report = run_clean(args.inputs, Path(args.output), Path(args.rejects),
                        state_dir=Path(args.state) if args.state else None, extra_rules=extra_rules,
-                       jobs=args.jobs, spider=args.spider,
+                       jobs=args.jobs, spider=args.spider, hosts=args.hosts,
                        retention_days=settings.getfloat("NEWSCRAWL_STATE_RETENTION_DAYS"))
     rejected = ", ".join(f"{k}={v}" for k, v in sorted(report.rejected.items())) or "none"
     print(f"clean: {report.read} records read, {report.kept} kept -> {args.output}, "
@@ -171,8 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newscrawl", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    clean = sub.add_parser("clean", help="clean JSONL records or raw page captures with the crawl's cleaning chain")
-    clean.add_argument("inputs", nargs="+", metavar="INPUT", help="JSONL files, text captures or directories of them")
+    clean = sub.add_parser("clean", help="clean JSONL records, page captures or web archives with the crawl's "
+                                         "cleaning chain")
+    clean.add_argument("inputs", nargs="+", metavar="INPUT",
+                       help="JSONL files (.jsonl, also .jsonl.gz / .jsonl.zst), text or HTML captures, WARC archives "
+                            "(.warc, .warc.gz: their HTML pages with status 200), or directories of them")
     clean.add_argument("--output", "-o", required=True, help="kept records (JSONL; replaced at the end of the run)")
     clean.add_argument("--rejects", "-r", required=True,
                        help="rejected records with their reason (JSONL; replaced at the end of the run)")
@@ -181,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--spider", metavar="NAME",
                        help="with --state DIR: whose store (a crawl's, e.g. menafn; default: clean)")
     clean.add_argument("--rules", metavar="FILE", help="JSON file of extra cleaning rules")
+    clean.add_argument("--hosts", type=_host_list, metavar="HOST,...",
+                       help="archives: only pages of these hosts and their subdomains (menafn.com,prnewswire.com)")
     clean.add_argument("--jobs", "-j", type=_non_negative, metavar="N",
                        help="worker processes for the cleaning steps (default: one per core; 0: none)")
     clean.set_defaults(func=_cmd_clean)
