@@ -1,11 +1,12 @@
 """newscrawl: crawl wire-service news sites into clean, de-duplicated JSONL feeds.
 
-From Python (``newscrawl.api``): ``extract(html, url=None)``, ``project_settings(**overrides)``. They load on first use, so ``import newscrawl`` (which every
+From Python (``newscrawl.api``): ``extract(html, url=None)``, ``clean(records, state=None)``,
+``project_settings(**overrides)``. They load on first use, so ``import newscrawl`` (which every
 ``scrapy`` command does, through the settings module) stays cheap.
 """
 
 __version__ = "0.1.0"
-__all__ = ["extract", "project_settings"]
+__all__ = ["extract", "clean", "project_settings"]
 
 
 def __getattr__(name: str):

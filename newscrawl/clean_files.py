@@ -327,7 +327,7 @@ def run_clean(
                     ((item, *attempt(_prepared_here(chain), item)) for item in records))
         try:
             for chunk in _chunks(prepared, CHUNK):
-                _clean_chunk(chunk, chain, delivery, kept_out, rejects_out, report, on_problem)
+                _write_chunk(chunk, chain, delivery, kept_out, rejects_out, report, on_problem)
                 progress.tick(report, chunk[-1][0].read_to)
         finally:
             progress.close()
@@ -378,12 +378,22 @@ def _record_key(item: InputRecord, doc: Document | None) -> str | None:
     return story_key(item.record) or (content_key(doc.paragraphs) if doc is not None and doc.paragraphs else None)
 
 
-def _clean_chunk(chunk: list, chain: CleaningChain, delivery: Delivery, kept_out: StagedFile,
-                 rejects_out: StagedFile, report: CleanReport, on_problem) -> None:
-    """Claim, decide (near-duplicates) and write one chunk of prepared records, in input order."""
+@dataclass
+class Cleaned:
+    """One record's outcome, as ``newscrawl clean`` writes it (and ``newscrawl.clean`` yields it)."""
+
+    record: dict[str, Any]  # the output line: the cleaned ``body`` and the fields found, or ``reason``...
+    kept: bool
+    reason: str | None = None  # why it was rejected: a step's reason, ``duplicate`` or ``error``
+    key: str | None = None  # what identifies it for delivery (id, URL or cleaned words)
+    removed: Counter = field(default_factory=Counter)  # what the steps stripped, by rule
+    error: str | None = None  # the record could not be cleaned (it is rejected with reason ``error``)
+
+
+def clean_chunk(chunk: list, chain: CleaningChain, delivery: Delivery) -> list[Cleaned]:
+    """Claim and decide (near-duplicates) one chunk of prepared records, in input order."""
     outcomes: list[tuple[InputRecord, Outcome | str]] = []
     for item, ok, value in chunk:
-        report.read += 1
         if ok:
             record, value = value
             if record is not None:
@@ -393,30 +403,44 @@ def _clean_chunk(chunk: list, chain: CleaningChain, delivery: Delivery, kept_out
     claimed = iter(delivery.claim([k for k in keys if k is not None]))
     mine = [next(claimed) if k is not None else True for k in keys]
     for (item, outcome), key, ok in zip(outcomes, keys, mine):
-        if isinstance(outcome, Outcome) and outcome.kept and not ok:  # a repeat: it goes no further
+        if isinstance(outcome, Outcome) and not ok:  # a repeat of a handled record, whatever the steps said
             outcome.results.append(StepResult("ledger", Counter(), Rejection(
                 "duplicate", detail="a record with this id, URL or text was handled already", duplicate_of=key)))
     chain.decide([o for _, o in outcomes if isinstance(o, Outcome)])
-    for item, outcome in outcomes:
+    out: list[Cleaned] = []
+    for (item, outcome), key in zip(outcomes, keys):
         if isinstance(outcome, str):  # one bad record must not end the run: outcome says what went wrong
-            on_problem(Problem(item.path, item.line, f"{outcome}; written to rejects"))
-            _reject(item.record, rejects_out, report, Rejection("error", detail=outcome))
-            continue
-        report.stripped.update(outcome.removed())
-        if outcome.rejection is not None:
-            _reject(item.record, rejects_out, report, outcome.rejection)
-            continue
-        out = dict(item.record)
-        out["body"] = outcome.doc.body
-        for name in FOUND_FIELDS:
-            value = getattr(outcome.doc, name)
-            if value and not out.get(name):
-                out[name] = value
-        kept_out.write(out)
-        report.kept += 1
+            out.append(_rejected(item.record, Rejection("error", detail=outcome), key, error=outcome))
+        elif outcome.rejection is not None:
+            out.append(_rejected(item.record, outcome.rejection, key, outcome.removed()))
+        else:
+            record = dict(item.record)
+            record["body"] = outcome.doc.body
+            for name in FOUND_FIELDS:
+                value = getattr(outcome.doc, name)
+                if value and not record.get(name):
+                    record[name] = value
+            out.append(Cleaned(record, True, key=key, removed=outcome.removed()))
+    return out
 
 
-def _reject(record: dict[str, Any], rejects_out: StagedFile, report: CleanReport, rejection: Rejection) -> None:
-    rejects_out.write({**record, "reason": rejection.reason, "detail": rejection.detail,
-                       "duplicate_of": rejection.duplicate_of})
-    report.rejected[rejection.reason] += 1
+def _rejected(record: dict[str, Any], rejection: Rejection, key: str | None, removed: Counter | None = None,
+              error: str | None = None) -> Cleaned:
+    line = {**record, "reason": rejection.reason, "detail": rejection.detail, "duplicate_of": rejection.duplicate_of}
+    return Cleaned(line, False, rejection.reason, key, removed or Counter(), error)
+
+
+def _write_chunk(chunk: list, chain: CleaningChain, delivery: Delivery, kept_out: StagedFile,
+                 rejects_out: StagedFile, report: CleanReport, on_problem) -> None:
+    """Clean one chunk and write it, in input order."""
+    for (item, _, _), cleaned in zip(chunk, clean_chunk(chunk, chain, delivery)):
+        report.read += 1
+        if cleaned.error is not None:
+            on_problem(Problem(item.path, item.line, f"{cleaned.error}; written to rejects"))
+        report.stripped.update(cleaned.removed)
+        if cleaned.kept:
+            kept_out.write(cleaned.record)
+            report.kept += 1
+        else:
+            rejects_out.write(cleaned.record)
+            report.rejected[cleaned.reason] += 1

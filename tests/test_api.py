@@ -1,6 +1,8 @@
 """The Python API (issue 20): ``newscrawl.extract``, ``newscrawl.clean``, ``newscrawl.project_settings``.
 
-What a trafilatura or news-please user would call, against the same fixtures the crawl is tested on.
+What a trafilatura or news-please user would call, against the same fixtures the crawl is tested on;
+``clean`` against ``newscrawl clean`` on the same records, and its delivery promise under random
+early stops (a caller that breaks out of the loop, or dies handling a record).
 """
 
 from __future__ import annotations
@@ -12,8 +14,13 @@ import sys
 import textwrap
 from pathlib import Path
 
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
 import newscrawl
+from newscrawl.clean_files import run_clean
 from tests.site_server import REPO, build_site, serve
+from tests.test_clean_command import article, light_edit, read_jsonl, records_file
 
 FIX = Path(__file__).parent / "fixtures"
 RELEASE = FIX / "wires" / "newsfile" / "maple-ridge.html"
@@ -72,3 +79,50 @@ def test_project_settings_run_a_crawl_from_any_directory_with_crawlerprocess(tmp
     [feed] = (tmp_path / "data" / "feeds" / "menafn").glob("*.jsonl")
     ids = [json.loads(line)["story_id"] for line in feed.read_text(encoding="utf-8").splitlines()]
     assert sorted(ids) == sorted(s.story_id for s in site.expected)
+
+
+def test_clean_yields_what_newscrawl_clean_writes_in_input_order(tmp_path):
+    oil = article("oil-reuters.txt")
+    shell = "Sorry!!\nError! We're sorry, but the page you were looking for doesn't exist.\nLegal Disclaimer:"
+    records = [{"id": "oil", "url": "https://example.org/oil", "text": oil, "extra": 1},
+               {"id": "copy", "text": light_edit(oil)},  # another provider's copy of the same story
+               {"id": "oil", "text": article("plague-express.txt")},  # a repeat of an id
+               {"id": "shell", "text": shell},
+               {"id": "page", "url": RELEASE_URL, "html": RELEASE.read_text(encoding="utf-8")}]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    run_clean([str(src)], tmp_path / "out.jsonl", tmp_path / "rej.jsonl", jobs=0)
+
+    cleaned = list(newscrawl.clean(records))
+    assert [(c.kept, c.reason) for c in cleaned] == [
+        (True, None), (False, "near_duplicate"), (False, "duplicate"), (False, "error_shell"), (True, None)]
+    assert cleaned[1].record["duplicate_of"] == "oil"
+    assert [c.record for c in cleaned if c.kept] == read_jsonl(tmp_path / "out.jsonl")
+    assert [c.record for c in cleaned if not c.kept] == read_jsonl(tmp_path / "rej.jsonl")
+    assert cleaned[4].record["title"] == "Maple Ridge Foods Opens Second Processing Plant in Manitoba"
+    assert records[0] == {"id": "oil", "url": "https://example.org/oil", "text": oil, "extra": 1}  # not changed
+
+
+@settings(max_examples=8, deadline=None, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(stops=st.lists(st.integers(min_value=0, max_value=100), min_size=1, max_size=4), with_ids=st.booleans())
+def test_with_state_every_record_is_delivered_once_across_calls_that_stop_early(tmp_path_factory, stops, with_ids):
+    """A caller that stops after a random number of records, then calls again with the same state:
+    across the calls, the records it moved past are every record exactly once (the one it stopped on
+    is offered again); repeats of delivered records come back as duplicates, never as new."""
+    folder = tmp_path_factory.mktemp("calls")
+    records = records_file(folder / "in.jsonl", 100, with_ids=with_ids)
+    state = folder / "state.sqlite3"
+    delivered: list[str] = []
+    for stop in [*stops, None]:  # the last call runs to the end
+        got = newscrawl.clean(records, state)
+        for n, cleaned in enumerate(got):
+            if stop is not None and n == stop:
+                got.close()  # the caller stops holding this record: not delivered
+                break
+            assert cleaned.reason != "duplicate" or cleaned.key in delivered, cleaned.record
+            if cleaned.reason != "duplicate":
+                delivered.append(cleaned.key)
+    assert len(delivered) == len(set(delivered)) == len(records)
+    again = list(newscrawl.clean(records, state))
+    assert {c.reason for c in again} == {"duplicate"}

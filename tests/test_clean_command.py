@@ -178,12 +178,12 @@ def test_a_repeat_by_id_or_by_text_is_rejected_as_duplicate(tmp_path):
 KILLABLE = r"""
 import sys
 import newscrawl.clean_files as cf
-real = cf._clean_chunk
+real = cf._write_chunk
 def paced(*args, **kw):  # after each chunk, wait for the test's go-ahead: the kill lands mid-run, always
     real(*args, **kw)
     print("chunk", flush=True)
     sys.stdin.readline()
-cf._clean_chunk = paced
+cf._write_chunk = paced
 cf.CHUNK = 8
 from newscrawl.cli import main
 sys.exit(main(sys.argv[1:]))
