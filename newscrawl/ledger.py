@@ -48,6 +48,7 @@ from newscrawl.feeds import DurableFileFeedStorage
 from newscrawl.items import EXPORT_FIELDS
 from newscrawl.jsonl import JsonlWriter
 from newscrawl.outcome import FAILURE_KEY, fail
+from newscrawl.redact import mask_url
 from newscrawl.store import SchemeMismatch, StoreError, StoreLocked, StoreLost, open_stores
 
 logger = logging.getLogger(__name__)
@@ -280,8 +281,8 @@ class Ledger:
             try:
                 watch.slot.start_exporting()
             except Exception as exc:
-                raise FeedProblem(f"cannot write feed {watch.slot.uri}: {getattr(exc, 'strerror', None) or exc}; "
-                                  "nothing was fetched") from exc
+                raise FeedProblem(mask_url(f"cannot write feed {watch.slot.uri}: "
+                                           f"{getattr(exc, 'strerror', None) or exc}; nothing was fetched")) from exc
         interval = settings.getfloat("NEWSCRAWL_STATE_CHECK_INTERVAL")
         if interval > 0:
             self._heartbeat = task.LoopingCall(self._beat)
@@ -297,7 +298,7 @@ class Ledger:
         for uri, options in feeds.items():
             why = self._unusable(str(uri), options or {})
             if why:
-                return f"feed {uri} cannot be used: {why}; nothing was fetched"
+                return mask_url(f"feed {uri} cannot be used: {why}; nothing was fetched")
         return "Scrapy's feed exporter is not enabled (see the error above); nothing was fetched"
 
     def _unusable(self, uri: str, options: dict[str, Any]) -> str | None:
@@ -408,7 +409,7 @@ class Ledger:
         if watch is None or watch.durable:
             return
         if watch.error:
-            logger.error("feed %s was not stored: %s", slot.uri, watch.error)
+            logger.error("%s", mask_url(f"feed {slot.uri} was not stored: {watch.error}"))
             return
         for key in watch.waiting:
             self.owed[key] -= 1
@@ -514,8 +515,8 @@ class Ledger:
         self.settlement["undelivered"] = len(undelivered)
         broken = next((w for w in self.watches if w.error), None)
         if undelivered and broken is not None:
-            self.stats.set_value(FAILURE_KEY, f"cannot write feed {broken.slot.uri}: {broken.error}; "
-                                              f"{len(undelivered)} stories left for the next run")
+            self.stats.set_value(FAILURE_KEY, mask_url(f"cannot write feed {broken.slot.uri}: {broken.error}; "
+                                                       f"{len(undelivered)} stories left for the next run"))
         elif undelivered and not self.stats.get_value(FAILURE_KEY) and any(w.slot.itemcount for w in self.watches):
             fail(self.crawler, f"{len(undelivered)} stories did not reach every feed; left for the next run")
         if self.settlement.get("index_expired") or self.settlement.get("handled_expired"):
@@ -530,7 +531,7 @@ class Ledger:
         return {
             "run": self.run_id,
             "host": socket.gethostname(),
-            "feeds": [w.slot.uri for w in self.watches],
+            "feeds": [mask_url(w.slot.uri) for w in self.watches],
             "rejects": str(self.rejects_path) if self.rejects_path else None,
             "store": {"location": identity.location, "id": identity.id, "created": identity.created}
             if identity else None,
