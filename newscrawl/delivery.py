@@ -44,9 +44,10 @@ from newscrawl.store import Stores, StoreIdentity, StoreLost
 
 logger = logging.getLogger(__name__)
 
-# Reject reasons after which a story is done: a copy stays a copy, a not-found page stays gone.
+# Reject reasons after which a story is done: a copy stays a copy, a not-found page stays gone, a
+# page too costly to read stays so (fetching it every run would stall every run on it again).
 # Other drops (blocked, empty, error...) leave the story to be fetched again by a later run.
-HANDLED_REASONS = ("near_duplicate", "error_shell", "gone")
+HANDLED_REASONS = ("near_duplicate", "error_shell", "gone", "too_costly")
 
 
 def story_key(record: Any) -> str | None:
