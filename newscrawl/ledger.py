@@ -12,6 +12,8 @@ from the crawl's signals:
 - ``item_scraped``: the story's line is in a feed. A local feed is written
   unbuffered, so the story is done once every feed holds it; a remote feed
   (S3, FTP...) holds it only when its upload succeeds (``feed_slot_closed``).
+  A story exported ``truncated`` marks its truncated mark done instead, so a
+  complete copy can still be delivered once (``newscrawl.delivery``).
 - ``item_dropped`` / ``item_error`` / ``story_gone``: the story goes to the
   rejects file; a copy, a not-found shell or a gone page closes the story,
   any other drop lets it go, to be fetched again by the next run.
@@ -198,6 +200,7 @@ class Ledger:
         self.watches: list[FeedWatch] = []
         self.owed: dict[str, int] = {}  # key -> remote feeds still to store it
         self.written: set[str] = set()  # in every feed, done mark not yet written
+        self.truncated: set[str] = set()  # exported cut off: their truncated mark is done, not their key
         self.rejects_written = 0
         self.exported = 0  # stories done because every feed holds them
         self.counts: dict[str, int] = {"duplicate": 0, "gone": 0}
@@ -376,6 +379,8 @@ class Ledger:
         key = story_key(item)
         if self.delivery is None or key not in self.delivery.claimed:
             return
+        if ItemAdapter(item).get("truncated"):
+            self.truncated.add(key)
         outcomes = [watch.took(item, key) for watch in self._watched()]
         if "failed" in outcomes:
             return  # not in every feed: let go at the end of the run
@@ -397,7 +402,7 @@ class Ledger:
         if not keys or self.delivery is None:
             return
         try:
-            self.delivery.done(keys)
+            self.delivery.done(keys, truncated=self.truncated.intersection(keys))
         except StoreError as exc:  # they stay pending: the next run finds them in the feed
             self._store_failed(exc)
             return

@@ -27,6 +27,10 @@ and its story dropped as ``too_costly`` (a rejects line; never fetched again);
 the chain reads a story up to its caps (``NEWSCRAWL_STORY_MAX_PARAGRAPHS``,
 ``_MAX_WORDS``, ``_MAXSIZE`` characters of HTML) and cuts the rest, counted
 (``newscrawl/capped/<what>``) and logged.
+
+Truncated stories (``truncated: true``, see ``newscrawl.delivery``) are indexed
+under their mark; a complete story whose near-duplicate is such a copy takes
+its place in the index instead of being rejected, and says so (``replaces``).
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from newscrawl.cleaning.chain import CAP_REASONS, Caps, CleaningChain, Outcome
 from newscrawl.cleaning.document import Document, Rejection, split_paragraphs
 from newscrawl.cleaning.workers import (CleaningWorkers, OverBudget, WorkerLost, attempt, call, prepare_in_worker,
                                         within_budget)
+from newscrawl.delivery import truncated_key, truncated_of
 from newscrawl.extract import extract_article
 from newscrawl.items import Article
 from newscrawl.ledger import Ledger, Rejected
@@ -56,9 +61,11 @@ logger = logging.getLogger(__name__)
 
 
 def document_from_item(adapter: ItemAdapter) -> Document:
+    """The story as the chain reads it; a truncated one goes into the near-duplicate index under its mark."""
+    story_id = adapter.get("story_id")
     return Document(
         paragraphs=split_paragraphs(adapter.get("body") or ""),
-        id=adapter.get("story_id"),
+        id=truncated_key(story_id) if story_id and adapter.get("truncated") else story_id,
         url=adapter.get("url"),
         title=adapter.get("title"),
         provider=adapter.get("provider"),
@@ -278,7 +285,11 @@ class CleaningPipeline:
         if isinstance(outcome, OverBudget):
             self._drop(adapter, Rejection("too_costly", outcome.describe()), "cleaning")
         if outcome.kept and self.chain.stateful:
-            await self._decisions.add(outcome)  # the stories of one loop turn: one index transaction
+            if adapter.get("replaces"):  # its own truncated copy, delivered by an earlier run, leaves the index
+                self._index().remove(truncated_key(adapter["replaces"]))
+            replaced = await self._decisions.add(outcome)  # the stories of one loop turn: one index transaction
+            if replaced:
+                adapter["replaces"] = replaced
         removed = outcome.removed()
         for rule, n in removed.items():
             self.stats.inc_value(f"newscrawl/stripped/{rule}", n)
@@ -292,6 +303,8 @@ class CleaningPipeline:
         return item
 
     def _drop(self, adapter: ItemAdapter, rejection: Rejection, step: str | None):
+        if truncated_of(rejection.duplicate_of):  # a truncated copy is named by its story's key
+            rejection = replace(rejection, duplicate_of=truncated_of(rejection.duplicate_of))
         self.stats.inc_value(f"newscrawl/dropped/{rejection.reason}")
         self.stats.inc_value(f"newscrawl/steps/{step}/dropped")
         if rejection.reason == "too_costly":
@@ -311,7 +324,26 @@ class CleaningPipeline:
         logger.info("story %s cut at the caps (NEWSCRAWL_STORY_MAX_PARAGRAPHS, _MAX_WORDS, _MAXSIZE): %s left out",
                     adapter.get("url"), left_out)
 
-    def _decide_all(self, outcomes: list[Outcome]) -> list[None]:
-        """The stateful steps, for every story of the batch at once."""
+    def _decide_all(self, outcomes: list[Outcome]) -> list[str | None]:
+        """The stateful steps, for every story of the batch at once; for each, the key of the truncated copy
+        it replaces, if any."""
         self.chain.decide(outcomes)
-        return [None] * len(outcomes)
+        return [self._replacing(o) for o in outcomes]
+
+    def _replacing(self, outcome: Outcome, tries: int = 3) -> str | None:
+        """A complete story found to near-duplicate a truncated copy takes its place: the copy leaves the
+        index and the story is decided again (against the stories of its batch decided before it too)."""
+        replaced = None
+        for _ in range(tries):
+            rejection = outcome.rejection
+            copy = truncated_of(rejection.duplicate_of) if rejection and rejection.reason == "near_duplicate" else None
+            if copy is None or truncated_of(outcome.doc.id) is not None:
+                break
+            self._index().remove(rejection.duplicate_of)
+            outcome.results.pop()
+            self.chain.decide([outcome])
+            replaced = copy
+        return replaced if outcome.kept else None
+
+    def _index(self):
+        return self.crawler.get_extension(Ledger).index

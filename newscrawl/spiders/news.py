@@ -26,6 +26,10 @@ generic ``wire`` spider behave the same:
   per run and not at all when an earlier run handled it (``-a refresh=1``
   fetches again); a redirect onto another request's story is dropped. The
   request goes to the link as found: the canonical form is only for identity.
+- a story page served cut off in mid-document (``extract.cut_off``) is fetched
+  again once; cut off again, it is exported with ``truncated: true`` unless a
+  copy of the story was delivered before, and a later complete copy says which
+  truncated one it ``replaces`` (the rule: ``newscrawl.delivery``).
 - story pages answering 404/410/403 are counted by kind
   (``<name>/story_404`` ...), never yielded; a 404/410 story is reported to
   the ledger (``story_gone``), which closes it. When no entry point could be
@@ -52,7 +56,8 @@ from scrapy.http import TextResponse
 
 from newscrawl.cleaning.shells import Evidence, html_evidence
 from newscrawl.cleaning.workers import OverBudget
-from newscrawl.extract import extract_article
+from newscrawl.delivery import truncated_key
+from newscrawl.extract import cut_off, extract_article
 from newscrawl.items import Article
 from newscrawl.ledger import Ledger
 from newscrawl.outcome import fail
@@ -463,14 +468,48 @@ class NewsSpider(scrapy.Spider):
         if key in self._yielded:
             stats.inc_value("newscrawl/stories/skipped_duplicate")
             return
-        self._yielded.add(key)
-        yield article
+        if article.too_costly is None and cut_off(response.text, article.body):
+            if not response.meta.get("newscrawl_cut_off"):
+                stats.inc_value("newscrawl/stories/cut_off_retried")
+                logger.info("story %s was served cut off; fetched again once", response.url)
+                yield self._again(response)
+                return
+            article = self._cut_off_twice(article, key)
+        elif self._ledger_knows(truncated_key(key)):
+            article.replaces = key  # the complete copy of a story delivered truncated
+        if article is not None:
+            self._yielded.add(key)
+            yield article
         hops = response.meta.get("story_hops", 0)
         if hops < self.related_depth:
             for url in self._on_mirror(self.listing_story_links(response), response):
                 request = self._story_request(url, hops=hops + 1)
                 if request is not None:
                     yield request
+
+    def _again(self, response) -> scrapy.Request:
+        """The story's request once more, for a page served cut off."""
+        kept = ("newscrawl_claim", "story_hops", "download_maxsize")
+        meta = {k: v for k, v in response.request.meta.items() if k in kept}
+        return scrapy.Request(response.request.url, callback=self.parse_story, errback=self.story_failed,
+                              dont_filter=True, meta={**meta, "newscrawl_cut_off": True})
+
+    def _cut_off_twice(self, article: Article, key: str) -> Article | None:
+        """A page cut off again: exported with ``truncated: true`` when no copy of the story is known, else not."""
+        stats = self.crawler.stats
+        if self._ledger_knows(key) or self._ledger_knows(truncated_key(key)):
+            stats.inc_value("newscrawl/stories/cut_off_known")
+            logger.info("story %s was served cut off again; a copy was delivered before, so not this one", article.url)
+            return None
+        stats.inc_value("newscrawl/stories/truncated")
+        logger.warning("story %s was served cut off twice; exported with truncated: true", article.url)
+        article.truncated = True
+        return article
+
+    def _ledger_knows(self, key: str) -> bool:
+        """Whether the ledger holds ``key`` (delivered, or being delivered), whatever ``-a refresh`` says."""
+        ledger = self.crawler.get_extension(Ledger)
+        return ledger is not None and ledger.is_handled(key)
 
     def _is_challenge(self, response: TextResponse) -> bool:
         """A bot challenge, by the blocked-page rules the shell step uses (its title, its markup)."""
