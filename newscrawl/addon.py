@@ -81,6 +81,9 @@ def defaults() -> dict[str, Any]:
         # A story page over this is not downloaded (the largest of the article-extraction benchmark's
         # 181 real pages is 1.5 MB); the chain also reads at most this many characters of its HTML.
         "NEWSCRAWL_STORY_MAXSIZE": 4 * 1024 * 1024,
+        # Extraction reads a story page up to this many elements: its cost and memory grow with them
+        # (real pages: 1,737 at most; 1 MB of tiny paragraphs took 10 s and 480 MB).
+        "NEWSCRAWL_STORY_MAX_ELEMENTS": 10_000,
         "NEWSCRAWL_STORY_MAX_PARAGRAPHS": 5_000,  # past it a story is cut, counted (real ones: 254 at most)
         "NEWSCRAWL_STORY_MAX_WORDS": 100_000,  # ...and past this many words (real ones: 7,963 at most)
         # Seconds a story's extraction, then its cleaning, may take off the reactor; past it the work is

@@ -3,9 +3,9 @@
 - a story page costly to extract (generic extraction of deep nesting) runs off the reactor: the
   crawl fetches on meanwhile, and at ``NEWSCRAWL_STORY_TIME_BUDGET`` the work is stopped and the
   story dropped as ``too_costly`` (in the rejects file, and handled: never fetched again);
-- a story page over ``NEWSCRAWL_STORY_MAXSIZE`` is not downloaded; a story past the paragraph cap
-  is exported cut there; a listing past ``NEWSCRAWL_LISTING_MAX_LINKS`` is read to the cap; each
-  counted;
+- a story page over ``NEWSCRAWL_STORY_MAXSIZE`` is not downloaded; a page past the element cap is
+  read up to it, a story past the paragraph cap exported cut there; a listing past
+  ``NEWSCRAWL_LISTING_MAX_LINKS`` is read to the cap; each counted;
 - nested sitemap indexes fetch at most ``<NAME>_MAX_LISTING_PAGES`` documents per entry point;
 - a start URL redirecting to another host is refused like any offsite request.
 """
@@ -90,9 +90,10 @@ def bounds_crawl(tmp_path_factory):
     linked = [story(520 + i, "linked") for i in range(30)]
     ordinary = story(513, "ordinary")
     offsite = story(514, "offsite")
+    crowded = story(515, "past_the_element_cap")
     with LoopbackSite() as server:
         port = server.base_url.rsplit(":", 1)[1]
-        anchors = "".join(f'<a href="{s.path}">s</a>' for s in [big, long_story, ordinary])
+        anchors = "".join(f'<a href="{s.path}">s</a>' for s in [big, long_story, ordinary, crowded])
         server.pages.update({
             "/listing": Page(f"<html><body>{anchors}</body></html>"),
             "/crowded": Page("<html><body>" + "".join(f'<a href="{s.path}">s</a>' for s in linked) + "</body></html>"),
@@ -101,6 +102,8 @@ def bounds_crawl(tmp_path_factory):
             long_story.path: Page(story_html(long_story)),
             ordinary.path: Page(story_html(ordinary)),
             offsite.path: Page(story_html(offsite)),
+            # 12,000 empty elements after the story: read up to the 10,000th (NEWSCRAWL_STORY_MAX_ELEMENTS)
+            crowded.path: Page(story_html(crowded).replace("</body>", "<i></i>" * 12_000 + "</body>")),
             **{s.path: Page(story_html(s)) for s in linked},
         })
         workdir = tmp_path_factory.mktemp("bounds")
@@ -108,7 +111,8 @@ def bounds_crawl(tmp_path_factory):
                            "NEWSCRAWL_LISTING_MAX_LINKS=12", "NEWSCRAWL_TRUSTED_HOSTS=localhost",
                            "NEWSCRAWL_CLEANING_WORKERS=1", "NEWSCRAWL_HEALTH_MIN_PAGES=1000")
         hits = [(h.headers.get("Host", ""), h.path) for h in server.hits]
-    return result, hits, dict(big=big, long_story=long_story, linked=linked, ordinary=ordinary, offsite=offsite)
+    return result, hits, dict(big=big, long_story=long_story, linked=linked, ordinary=ordinary, offsite=offsite,
+                              crowded=crowded)
 
 
 def test_a_story_page_over_the_size_cap_is_not_downloaded(bounds_crawl):
@@ -128,6 +132,14 @@ def test_a_story_past_the_paragraph_cap_is_exported_cut_there_counted_and_logged
     assert result.stats.get("newscrawl/capped/paragraphs") == 1
     assert result.stats.get("newscrawl/stripped/capped_paragraphs") >= 1000
     assert f"story {item['url']} cut at the caps" in result.stderr
+
+
+def test_a_story_page_past_the_element_cap_is_read_up_to_it_counted_and_logged(bounds_crawl):
+    result, _, s = bounds_crawl
+    item = next(i for i in result.items if i["story_id"] == s["crowded"].story_id)
+    assert s["crowded"].paragraphs[-1] in item["body"] and item["truncated"] is False
+    assert result.stats.get("newscrawl/capped/elements") == 1
+    assert "cut at the caps (NEWSCRAWL_STORY_MAX_ELEMENTS)" in result.stderr
 
 
 def test_a_listing_past_the_link_cap_is_read_to_the_cap_counted(bounds_crawl):

@@ -16,6 +16,7 @@ refused and never a reason for a step to run out of time or memory.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -23,6 +24,7 @@ from typing import Callable, Iterable
 from newscrawl.cleaning.document import Document, Rejection, Step
 
 CAP_REASONS = ("capped_html", "capped_paragraphs", "capped_words")  # what ``Caps`` count in ``Document.removed``
+_START_TAG_RE = re.compile(r"<[A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -31,15 +33,29 @@ class Caps:
 
     A cut is counted in ``Document.removed``: ``capped_paragraphs`` and ``capped_words`` (how many
     were left out), ``capped_html`` (characters of the raw page left unread by shell detection).
+    ``cut_page`` cuts a page before extraction at ``elements`` (its start tags): extraction's cost
+    and memory grow with the elements (a 1 MB page of tiny paragraphs took 10 s and 480 MB).
     The defaults sit far above real stories, whose cleaning they never touch: the 181 pages of
-    the article-extraction benchmark (``benchmarks/data``) reach 1.5 MB of HTML, 254 paragraphs and
-    7,963 words. Every step is linear, so at the caps a story costs about what 1 MB of prose does
-    (``benchmarks/adversarial.py``).
+    the article-extraction benchmark (``benchmarks/data``) reach 1.5 MB of HTML, 1,737 elements,
+    254 paragraphs and 7,963 words. Every step is linear, so at the caps a story costs about what
+    1 MB of prose does (``benchmarks/adversarial.py``).
     """
 
     html_chars: int = 4 * 1024 * 1024
     paragraphs: int = 5_000
     words: int = 100_000
+    elements: int = 10_000
+
+    def cut_page(self, html: str) -> tuple[str, int]:
+        """``html`` up to its ``elements``-th element (the page as extraction reads it), and how many
+        elements were left out."""
+        if html.count("<") <= self.elements:
+            return html, 0
+        tags = _START_TAG_RE.finditer(html)
+        for n, tag in enumerate(tags, 1):
+            if n > self.elements:
+                return html[:tag.start()], 1 + sum(1 for _ in tags)
+        return html, 0
 
     def apply(self, doc: Document) -> None:
         """Cut ``doc`` at the caps (in place), counting what was left out."""

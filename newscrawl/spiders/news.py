@@ -18,7 +18,8 @@ generic ``wire`` spider behave the same:
   gives at most ``NEWSCRAWL_LISTING_MAX_LINKS`` links; past a cap the rest is
   counted (``newscrawl/listings/pagination_capped``, ``.../links_capped``).
 - a story page is downloaded up to ``NEWSCRAWL_STORY_MAXSIZE`` bytes
-  (``newscrawl/stories/too_large`` past it); its extraction runs off the
+  (``newscrawl/stories/too_large`` past it) and read up to its
+  ``NEWSCRAWL_STORY_MAX_ELEMENTS``-th element; its extraction runs off the
   reactor, in the cleaning pipeline's worker (``CleaningPipeline.extract``),
   within ``NEWSCRAWL_STORY_TIME_BUDGET`` (past it the story is dropped as
   ``too_costly``), so one heavy page never stops the crawl fetching.
@@ -54,6 +55,7 @@ from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import TextResponse
 
+from newscrawl.cleaning.chain import Caps
 from newscrawl.cleaning.shells import Evidence, html_evidence
 from newscrawl.cleaning.workers import OverBudget
 from newscrawl.delivery import truncated_key
@@ -200,6 +202,7 @@ class NewsSpider(scrapy.Spider):
         self.max_listing_pages = s.getint(self.setting_name("MAX_LISTING_PAGES"))
         self.max_links = s.getint("NEWSCRAWL_LISTING_MAX_LINKS")
         self.story_maxsize = s.getint("NEWSCRAWL_STORY_MAXSIZE")
+        self.caps = Caps(elements=s.getint("NEWSCRAWL_STORY_MAX_ELEMENTS"))
         self.related_depth = s.getint(self.setting_name("RELATED_DEPTH"))
         self.skip_handled = s.getbool("NEWSCRAWL_SKIP_HANDLED") and not self._refresh
 
@@ -420,10 +423,15 @@ class NewsSpider(scrapy.Spider):
         from newscrawl.pipeline import CleaningPipeline
 
         site = self.site_of(response.url)
+        html, left_out = self.caps.cut_page(response.text)
+        if left_out:
+            self.crawler.stats.inc_value("newscrawl/capped/elements")
+            logger.info("story %s cut at the caps (NEWSCRAWL_STORY_MAX_ELEMENTS): %d elements left out", response.url,
+                        left_out)
         work = self.crawler.get_item_pipeline(CleaningPipeline)
         if work is None:
-            return extract_article(response.url, response.text, http_status=status, site=site)
-        article = await work.extract(response.url, response.text, http_status=status, site=site)
+            return extract_article(response.url, html, http_status=status, site=site)
+        article = await work.extract(response.url, html, http_status=status, site=site)
         if isinstance(article, OverBudget):
             self.crawler.stats.inc_value("newscrawl/stories/too_costly")
             article = Article(url=site.canonical_url(response.url), too_costly=article.describe())
