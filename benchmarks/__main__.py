@@ -18,6 +18,7 @@ BENCHMARKS = [
     "cleaning_throughput", # captures/s of the chain vs plain datasketch (issue 5)
     "crawl_overhead",      # pages/s with and without pipelines (issue 5)
     "index_scale",         # per-story cost and memory at 10k/100k/1M (issue 5)
+    "adversarial",         # the chain on the worst 1 MB inputs vs a normal one (issue 16)
 ]
 
 
