@@ -87,7 +87,7 @@ def defaults() -> dict[str, Any]:
         "NEWSCRAWL_STORY_MAX_PARAGRAPHS": 5_000,  # past it a story is cut, counted (real ones: 254 at most)
         "NEWSCRAWL_STORY_MAX_WORDS": 100_000,  # ...and past this many words (real ones: 7,963 at most)
         # Seconds a story's extraction, then its cleaning, may take off the reactor; past it the work is
-        # stopped and the story dropped as too_costly (real pages take 10-500 ms).
+        # stopped and the story dropped as too_costly (real pages take 10-500 ms; 0: no budget).
         "NEWSCRAWL_STORY_TIME_BUDGET": 10.0,
         # Links read from one listing, feed or sitemap document (a news sitemap holds 1,000 at most).
         "NEWSCRAWL_LISTING_MAX_LINKS": 10_000,

@@ -195,11 +195,16 @@ class Workers:
         self.stats.inc_value("newscrawl/cleaning_workers/lost")
         if self.pool is not None and not self.pool.live:
             logger.error("cleaning workers stopped (%s); the rest of the crawl is cleaned in its own process", exc)
-            self.close()
+            self._stop()
         else:
             logger.error("%s; the other cleaning workers go on", exc)
 
     def close(self) -> None:
+        self._stop()
+        self.here.close()
+
+    def _stop(self) -> None:
+        """No worker any more: what is queued, and every later job, runs here."""
         self._flush()
         pool, self.pool = self.pool, None
         if pool is None:
