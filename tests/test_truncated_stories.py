@@ -14,9 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from newscrawl.cleaning.neardup import DEFAULT_SCHEME, fingerprint
+from newscrawl.cleaning.neardup import fingerprint
 from newscrawl.delivery import Delivery, new_run_id, rebuild, recover, truncated_key
 from newscrawl.demo_site.server import LoopbackSite, Page
 from newscrawl.demo_site.templates import Story, story_html
