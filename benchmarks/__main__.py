@@ -19,6 +19,7 @@ BENCHMARKS = [
     "crawl_overhead",      # pages/s with and without pipelines (issue 5)
     "index_scale",         # per-story cost and memory at 10k/100k/1M (issue 5)
     "archives",            # WARC to clean JSONL vs trafilatura.extract, known and unknown sites, --jobs (issue 17)
+    "adversarial",         # the chain on the worst 1 MB inputs vs a normal one (issue 16)
 ]
 
 

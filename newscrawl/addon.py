@@ -81,6 +81,20 @@ def defaults() -> dict[str, Any]:
         "NEWSCRAWL_CLEANING_WORKERS": 1,
         "NEWSCRAWL_CLEANING_BATCH": 16,  # stories handed to a worker at once...
         "NEWSCRAWL_CLEANING_BATCH_WAIT": 0.02,  # ...or after this many seconds
+        # -- bounded work per input (issue 16; newscrawl/cleaning/chain.py Caps, newscrawl/pipeline.py) ---
+        # A story page over this is not downloaded (the largest of the article-extraction benchmark's
+        # 181 real pages is 1.5 MB); the chain also reads at most this many characters of its HTML.
+        "NEWSCRAWL_STORY_MAXSIZE": 4 * 1024 * 1024,
+        # Extraction reads a story page up to this many elements: its cost and memory grow with them
+        # (real pages: 1,737 at most; 1 MB of tiny paragraphs took 10 s and 480 MB).
+        "NEWSCRAWL_STORY_MAX_ELEMENTS": 10_000,
+        "NEWSCRAWL_STORY_MAX_PARAGRAPHS": 5_000,  # past it a story is cut, counted (real ones: 254 at most)
+        "NEWSCRAWL_STORY_MAX_WORDS": 100_000,  # ...and past this many words (real ones: 7,963 at most)
+        # Seconds a story's extraction, then its cleaning, may take off the reactor; past it the work is
+        # stopped and the story dropped as too_costly (real pages take 10-500 ms; 0: no budget).
+        "NEWSCRAWL_STORY_TIME_BUDGET": 10.0,
+        # Links read from one listing, feed or sitemap document (a news sitemap holds 1,000 at most).
+        "NEWSCRAWL_LISTING_MAX_LINKS": 10_000,
         # Start-up objects frozen out of garbage collection, young collections every 10,000
         # allocations instead of 700 (newscrawl/gc_tuning.py): about a tenth of the crawl's CPU.
         "NEWSCRAWL_GC_FREEZE": True,
@@ -146,6 +160,7 @@ COMPONENTS: dict[str, dict[str, int | None]] = {
         "newscrawl.extensions.RunSummary": 520,
     },
     "DOWNLOADER_MIDDLEWARES": {
+        "newscrawl.middlewares.RedirectOffsiteMiddleware": 51,  # the offsite check for redirects of start requests
         "newscrawl.middlewares.PrivateAddressMiddleware": 55,  # after OffsiteMiddleware (50), before robots.txt
         "newscrawl.middlewares.RetryAfterMiddleware": 550,  # in place of Scrapy's RetryMiddleware
         "newscrawl.middlewares.BlockedHostBreaker": 560,  # sees each raw answer, retries included

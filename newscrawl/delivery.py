@@ -20,6 +20,16 @@ A story goes through these states, in a crawl and in ``newscrawl clean`` alike::
 - the store carries an identity; the data directory remembers the identity of
   each store it used (``IdentityRecord``), so a store that lost its data is
   noticed instead of every story being exported again.
+- **delivered truncated, may be replaced once**: a story whose page was served
+  cut off (twice) and exported with ``truncated: true`` marks not its key but
+  its *truncated mark* (``truncated_key``: the key and ``#truncated``) done,
+  and its key is let go: later runs fetch it again, and its complete copy is
+  claimed and delivered like any story (with ``replaces``), exactly once; a
+  second cut-off copy meets the mark and is not exported again. In the
+  near-duplicate index the truncated copy is held under its mark, so a complete
+  copy under another key takes its place instead of being its duplicate
+  (``newscrawl.pipeline``). A complete story is done under its own key only,
+  so every complete story is still delivered exactly once.
 
 This module is the ledger's core, without Scrapy: ``newscrawl.ledger`` drives it
 from a crawl's signals, ``newscrawl.clean_files`` from ``newscrawl clean``.
@@ -44,9 +54,28 @@ from newscrawl.store import Stores, StoreIdentity, StoreLost
 
 logger = logging.getLogger(__name__)
 
-# Reject reasons after which a story is done: a copy stays a copy, a not-found page stays gone.
+# Reject reasons after which a story is done: a copy stays a copy, a not-found page stays gone, a
+# page too costly to read stays so (fetching it every run would stall every run on it again).
 # Other drops (blocked, empty, error...) leave the story to be fetched again by a later run.
-HANDLED_REASONS = ("near_duplicate", "error_shell", "gone")
+HANDLED_REASONS = ("near_duplicate", "error_shell", "gone", "too_costly")
+
+TRUNCATED_MARK = "#truncated"  # never part of a story key: canonical URLs carry no fragment
+
+
+def truncated_key(key: str) -> str:
+    """The mark of a story delivered truncated (see the module doc): done in the store, its index key."""
+    return key + TRUNCATED_MARK
+
+
+def truncated_of(key: str | None) -> str | None:
+    """The story key a truncated mark stands for, else None."""
+    return key[:-len(TRUNCATED_MARK)] if key and key.endswith(TRUNCATED_MARK) else None
+
+
+def delivered_key(record: Mapping[str, Any]) -> str | None:
+    """What a feed line delivered: its story key, or the key's truncated mark for a ``truncated`` line."""
+    key = story_key(record)
+    return truncated_key(key) if key and record.get("truncated") is True else key
 
 
 def story_key(record: Any) -> str | None:
@@ -120,7 +149,7 @@ class RunRecord:
         """Keys this run durably delivered: in every one of its feeds, or closed by its rejects."""
         found: set[str] = set()
         if self.feeds and all(self.feeds):
-            per_feed = [set(read_keys(Path(p))) for p in self.feeds if p]
+            per_feed = [{delivered_key(r) for r in read_records(Path(p))} - {None} for p in self.feeds if p]
             found = set.intersection(*per_feed)
         if self.rejects:
             found |= {k for k, reason in read_keys(Path(self.rejects)).items()
@@ -263,14 +292,21 @@ class Delivery:
         self.claimed.update(k for k, ok in zip(keys, claimed) if ok)
         return claimed
 
-    def done(self, keys: Iterable[str]) -> None:
-        keys = list(keys)
-        if keys:
-            self.seen.mark_done(keys)
-            for key in keys:
-                if key in self.claimed:
-                    self.claimed.discard(key)
-                    self.delivered += 1
+    def done(self, keys: Iterable[str], truncated: Iterable[str] = ()) -> None:
+        """The stories are delivered; those in ``truncated`` were delivered cut off: their mark is done and
+        their key let go, to be claimed again by a complete copy (see the module doc)."""
+        keys, truncated = list(keys), set(truncated)
+        whole = [k for k in keys if k not in truncated]
+        if whole:
+            self.seen.mark_done(whole)
+        cut = [k for k in keys if k in truncated]
+        if cut:
+            self.seen.mark_done([truncated_key(k) for k in cut])
+            self.seen.forget(cut)
+        for key in keys:
+            if key in self.claimed:
+                self.claimed.discard(key)
+                self.delivered += 1
 
     def release(self, keys: Iterable[str]) -> None:
         """Let stories go: not handled any more, and out of the index if this run put them there."""
@@ -296,9 +332,11 @@ class Delivery:
 
 
 def forget(stores: Stores, keys: list[str]) -> None:
-    """Not handled, and not in the near-duplicate index: a later run delivers them afresh."""
+    """Not handled, and not in the near-duplicate index: a later run delivers them afresh. A truncated copy
+    indexed under its mark goes too, unless the mark is done (delivered by an earlier run)."""
     stores.seen.forget(keys)
-    stores.index.remove_many(keys)
+    marks = [truncated_key(k) for k in keys]
+    stores.index.remove_many(keys + [m for m in marks if m in stores.index and not stores.seen.is_handled(m)])
 
 
 def recover(stores: Stores, host: str) -> Recovery:
@@ -318,13 +356,14 @@ def recover(stores: Stores, host: str) -> Recovery:
             continue
         delivered = record.delivered() if record is not None else set()
         done = [k for k in keys if k in delivered]
-        lost = [k for k in keys if k not in delivered]
-        if done:
-            stores.seen.mark_done(done)
+        cut = [truncated_key(k) for k in keys if k not in delivered and truncated_key(k) in delivered]
+        lost = [k for k in keys if k not in delivered]  # a story delivered truncated is fetched again too
+        if done or cut:
+            stores.seen.mark_done(done + cut)
         if lost:
             forget(stores, lost)
-        report.done += len(done)
-        report.refetch += len(lost)
+        report.done += len(done) + len(cut)
+        report.refetch += len(lost) - len(cut)
         if record is not None:
             record.status = "recovered"
             stores.seen.record_run(run, record.as_dict())
@@ -351,7 +390,8 @@ def rebuild(stores: Stores, feeds: Iterable[Path], rejects: Iterable[Path], batc
     is done and back in the near-duplicate index, every story its rejects closed is done.
 
     Feeds are read in order (oldest first, by name), so the first copy of a story keeps its place
-    in the index, as it did when it was crawled.
+    in the index, as it did when it was crawled; a truncated copy is held under its mark until a
+    complete one ``replaces`` it, as in the crawl.
     """
     from newscrawl.cleaning.neardup import fingerprint
 
@@ -370,9 +410,12 @@ def rebuild(stores: Stores, feeds: Iterable[Path], rejects: Iterable[Path], batc
     for path in sorted(feeds, key=lambda p: p.name):
         counts["feeds"] += 1
         for record in read_records(path):
-            key = story_key(record)
+            key = delivered_key(record)
             if not key:
                 continue
+            if isinstance(record.get("replaces"), str):  # a complete copy took the truncated one's place
+                flush()
+                stores.index.remove(truncated_key(record["replaces"]))
             keys.append(key)
             body = record.get("body")
             if isinstance(body, str) and body.strip():

@@ -22,7 +22,7 @@ from scrapy import signals
 from newscrawl import signals as newscrawl_signals
 from newscrawl.ledger import Ledger
 from newscrawl.outcome import FAILURE_KEY
-from newscrawl.store import mask_url
+from newscrawl.redact import mask_url
 
 logger = logging.getLogger(__name__)
 

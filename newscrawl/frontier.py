@@ -36,7 +36,7 @@ from twisted.internet import task
 
 from newscrawl.delivery import process_alive
 from newscrawl.outcome import fail
-from newscrawl.store import mask_url
+from newscrawl.redact import mask_url
 
 logger = logging.getLogger(__name__)
 

@@ -35,9 +35,12 @@ class Article:
     http_status: int | None = None
     extraction: str | None = None  # site | metadata | generic
     sources: dict[str, str] = field(default_factory=dict)  # where title, published, modified, author came from
+    truncated: bool = False  # the page was served cut off (twice) and no complete copy is known (issue 16)
+    replaces: str | None = None  # the story id of a truncated copy this complete one takes the place of
     # -- private, not exported -------------------------------------------
     html: str | None = field(default=None, repr=False)  # raw page, for shell detection; freed once cleaned
+    too_costly: str | None = None  # why the page's extraction was stopped (over its time budget)
 
 
-PRIVATE_FIELDS = {"html"}
+PRIVATE_FIELDS = {"html", "too_costly"}
 EXPORT_FIELDS: list[str] = [f.name for f in fields(Article) if f.name not in PRIVATE_FIELDS]

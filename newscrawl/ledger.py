@@ -12,6 +12,8 @@ from the crawl's signals:
 - ``item_scraped``: the story's line is in a feed. A local feed is written
   unbuffered, so the story is done once every feed holds it; a remote feed
   (S3, FTP...) holds it only when its upload succeeds (``feed_slot_closed``).
+  A story exported ``truncated`` marks its truncated mark done instead, so a
+  complete copy can still be delivered once (``newscrawl.delivery``).
 - ``item_dropped`` / ``item_error`` / ``story_gone``: the story goes to the
   rejects file; a copy, a not-found shell or a gone page closes the story,
   any other drop lets it go, to be fetched again by the next run.
@@ -48,6 +50,7 @@ from newscrawl.feeds import DurableFileFeedStorage
 from newscrawl.items import EXPORT_FIELDS
 from newscrawl.jsonl import JsonlWriter
 from newscrawl.outcome import FAILURE_KEY, fail
+from newscrawl.redact import mask_url
 from newscrawl.store import SchemeMismatch, StoreError, StoreLocked, StoreLost, open_stores
 
 logger = logging.getLogger(__name__)
@@ -197,6 +200,7 @@ class Ledger:
         self.watches: list[FeedWatch] = []
         self.owed: dict[str, int] = {}  # key -> remote feeds still to store it
         self.written: set[str] = set()  # in every feed, done mark not yet written
+        self.truncated: set[str] = set()  # exported cut off: their truncated mark is done, not their key
         self.rejects_written = 0
         self.exported = 0  # stories done because every feed holds them
         self.counts: dict[str, int] = {"duplicate": 0, "gone": 0}
@@ -280,8 +284,8 @@ class Ledger:
             try:
                 watch.slot.start_exporting()
             except Exception as exc:
-                raise FeedProblem(f"cannot write feed {watch.slot.uri}: {getattr(exc, 'strerror', None) or exc}; "
-                                  "nothing was fetched") from exc
+                raise FeedProblem(mask_url(f"cannot write feed {watch.slot.uri}: "
+                                           f"{getattr(exc, 'strerror', None) or exc}; nothing was fetched")) from exc
         interval = settings.getfloat("NEWSCRAWL_STATE_CHECK_INTERVAL")
         if interval > 0:
             self._heartbeat = task.LoopingCall(self._beat)
@@ -297,7 +301,7 @@ class Ledger:
         for uri, options in feeds.items():
             why = self._unusable(str(uri), options or {})
             if why:
-                return f"feed {uri} cannot be used: {why}; nothing was fetched"
+                return mask_url(f"feed {uri} cannot be used: {why}; nothing was fetched")
         return "Scrapy's feed exporter is not enabled (see the error above); nothing was fetched"
 
     def _unusable(self, uri: str, options: dict[str, Any]) -> str | None:
@@ -375,6 +379,8 @@ class Ledger:
         key = story_key(item)
         if self.delivery is None or key not in self.delivery.claimed:
             return
+        if ItemAdapter(item).get("truncated"):
+            self.truncated.add(key)
         outcomes = [watch.took(item, key) for watch in self._watched()]
         if "failed" in outcomes:
             return  # not in every feed: let go at the end of the run
@@ -396,7 +402,7 @@ class Ledger:
         if not keys or self.delivery is None:
             return
         try:
-            self.delivery.done(keys)
+            self.delivery.done(keys, truncated=self.truncated.intersection(keys))
         except StoreError as exc:  # they stay pending: the next run finds them in the feed
             self._store_failed(exc)
             return
@@ -408,7 +414,7 @@ class Ledger:
         if watch is None or watch.durable:
             return
         if watch.error:
-            logger.error("feed %s was not stored: %s", slot.uri, watch.error)
+            logger.error("%s", mask_url(f"feed {slot.uri} was not stored: {watch.error}"))
             return
         for key in watch.waiting:
             self.owed[key] -= 1
@@ -514,8 +520,8 @@ class Ledger:
         self.settlement["undelivered"] = len(undelivered)
         broken = next((w for w in self.watches if w.error), None)
         if undelivered and broken is not None:
-            self.stats.set_value(FAILURE_KEY, f"cannot write feed {broken.slot.uri}: {broken.error}; "
-                                              f"{len(undelivered)} stories left for the next run")
+            self.stats.set_value(FAILURE_KEY, mask_url(f"cannot write feed {broken.slot.uri}: {broken.error}; "
+                                                       f"{len(undelivered)} stories left for the next run"))
         elif undelivered and not self.stats.get_value(FAILURE_KEY) and any(w.slot.itemcount for w in self.watches):
             fail(self.crawler, f"{len(undelivered)} stories did not reach every feed; left for the next run")
         if self.settlement.get("index_expired") or self.settlement.get("handled_expired"):
@@ -530,7 +536,7 @@ class Ledger:
         return {
             "run": self.run_id,
             "host": socket.gethostname(),
-            "feeds": [w.slot.uri for w in self.watches],
+            "feeds": [mask_url(w.slot.uri) for w in self.watches],
             "rejects": str(self.rejects_path) if self.rejects_path else None,
             "store": {"location": identity.location, "id": identity.id, "created": identity.created}
             if identity else None,

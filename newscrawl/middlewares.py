@@ -8,6 +8,10 @@ keeps serving other requests. A host that has never answered and fails with a
 DNS or connection-refused error is not retried at all: on a machine without
 network that turns minutes of pointless retries into one prompt failure.
 
+``RedirectOffsiteMiddleware`` puts a redirect of a start request through the offsite check
+like any other request: Scrapy copies the start request's ``dont_filter`` onto its redirect,
+which its own ``OffsiteMiddleware`` then lets through to any host.
+
 ``PrivateAddressMiddleware`` refuses non-http(s) URLs and requests to private,
 loopback or link-local addresses (IP literals, or hosts resolving to them),
 except on the hosts of the start URLs the user gave. ``BlockedHostBreaker``
@@ -25,6 +29,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urldefrag, urljoin
 
 from scrapy import signals
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, IgnoreRequest
 from scrapy.http import Response, TextResponse
@@ -153,6 +158,25 @@ def quiet_unreachable_tracebacks() -> None:
 
 
 # --- Safety: where requests may go ------------------------------------------------------
+class RedirectOffsiteMiddleware(OffsiteMiddleware):
+    """Scrapy's offsite check for the redirects it skips: a start request carries ``dont_filter`` (so a
+    frontier that remembers it still fetches it), and Scrapy copies that onto every redirect of it. A
+    redirect to a host outside ``allowed_domains`` is refused (``offsite/filtered``) unless the request
+    says ``allow_offsite``; other requests are left to ``OffsiteMiddleware`` as they are."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        mw = cls(crawler.stats)
+        mw.crawler = crawler
+        crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
+        return mw
+
+    def process_request(self, request, spider=None):
+        if not (request.dont_filter and request.meta.get("redirect_urls")) or request.meta.get("allow_offsite"):
+            return None
+        return super().process_request(request.replace(dont_filter=False))
+
+
 class PrivateAddressMiddleware:
     """Refuses (``IgnoreRequest``, counted under ``newscrawl/safety/refused/<why>``) requests that a page
     could use to reach the crawling machine or its network: non-http(s) schemes, and hosts that are, or

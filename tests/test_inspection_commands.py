@@ -54,10 +54,9 @@ def test_parse_picks_the_sites_spider_from_the_url():
 def test_shell_fetches_a_mirrors_story_and_the_spider_reads_it(tmp_path):
     site = build_site(20, seed=4)
     story = site.expected[5]
-    code = ("(response.status, [getattr(x, 'story_id', None) for x in spider.parse(response)][0], "
-            "spider.allowed_domains)")
+    code = "(response.status, spider.story_key(response.url), spider.allowed_domains, spider.mirror)"
     with serve(site) as server:
         run = scrapy("shell", server.url(story.path), "--spider", "menafn", "-c", code, data=tmp_path / "data")
     assert run.returncode == 0, run.stderr[-2000:]
-    assert run.stdout.strip() == repr((200, story.story_id, ["127.0.0.1"]))
+    assert run.stdout.strip() == repr((200, story.story_id, ["127.0.0.1"], True))  # a mirror of MENAFN
     assert not (tmp_path / "data").exists()

@@ -51,7 +51,7 @@ def test_the_crawl_survives_every_hostile_page(hostile_crawl):
     assert result.stats.get("finish_reason") == "finished"
 
 
-@pytest.mark.parametrize("kind", ["malformed", "truncated", "ten_megabytes", "utf8_labelled_cp1252",
+@pytest.mark.parametrize("kind", ["malformed", "truncated", "utf8_labelled_cp1252",
                                   "cp1252_labelled_utf8", "mojibake_in_text", "arabic", "very_long_line",
                                   "nested_200_deep", "throttled_retry_after", "unavailable_retry_after",
                                   "nul_and_controls", "query_variants"])
@@ -78,7 +78,9 @@ def test_bad_pages_are_counted_drops_with_their_reason(hostile_crawl):
     assert stats.get("offsite/filtered") == 1  # the redirect to another host was not followed
     failed = Counter({k: v for k, v in stats.items() if k.startswith("menafn/story_failed/")})
     assert any("DOWNLOAD_MAXSIZE" in k and "decompression" in k for k in failed)  # gzip bomb refused
-    assert stats.get("downloader/exception_type_count/scrapy.exceptions.DownloadCancelledError") == 1  # > 16 MB
+    # Over NEWSCRAWL_STORY_MAXSIZE (the 10 MB page) and over DOWNLOAD_MAXSIZE (17 MB): refused while downloading.
+    assert stats.get("downloader/exception_type_count/scrapy.exceptions.DownloadCancelledError") == 2
+    assert stats.get("newscrawl/stories/too_large") == 2
     # Every fetched story page is accounted for: exported, rejected with a reason, or counted as failed.
     nested = _case(cases, "nested_5000_deep").story_id
     assert nested in rejected or nested in result.ids

@@ -175,7 +175,7 @@ def test_normalize_time_compares_instants():
 
 def test_mask_url_hides_passwords():
     assert mask_url("redis://:s3cret@10.0.0.1:6379/2") == "redis://:***@10.0.0.1:6379/2"
-    assert mask_url("rediss://user:p%40ss@host/0") == "rediss://user:***@host/0"
+    assert mask_url("rediss://user:p%40ss@host/0") == "rediss://:***@host/0"  # the userinfo whole (issue 16)
     assert mask_url("redis://host:6379/0") == "redis://host:6379/0"
 
 

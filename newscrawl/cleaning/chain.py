@@ -8,15 +8,72 @@ Its *stateful* steps (the near-duplicate index) run in the calling process,
 in input order, a batch at a time (``decide``). ``clean`` does both for one
 document. The crawl's ``CleaningPipeline``, ``newscrawl clean`` and the
 benchmarks all run a chain, so they report what each step did the same way.
+
+Every step's work is linear in the story it reads, and ``Caps`` bound what it
+reads: a story past a cap is cut there (the cut counted as a removal), never
+refused and never a reason for a step to run out of time or memory.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from newscrawl.cleaning.document import Document, Rejection, Step
+
+CAP_REASONS = ("capped_html", "capped_paragraphs", "capped_words")  # what ``Caps`` count in ``Document.removed``
+_START_TAG_RE = re.compile(r"<[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class Caps:
+    """How much of one story the chain reads; past a cap the story is cut there, never refused.
+
+    A cut is counted in ``Document.removed``: ``capped_paragraphs`` and ``capped_words`` (how many
+    were left out), ``capped_html`` (characters of the raw page left unread by shell detection).
+    ``cut_page`` cuts a page before extraction at ``elements`` (its start tags): extraction's cost
+    and memory grow with the elements (a 1 MB page of tiny paragraphs took 10 s and 480 MB).
+    The defaults sit far above real stories, whose cleaning they never touch: the 181 pages of
+    the article-extraction benchmark (``benchmarks/data``) reach 1.5 MB of HTML, 1,737 elements,
+    254 paragraphs and 7,963 words. Every step is linear, so at the caps a story costs about what
+    1 MB of prose does (``benchmarks/adversarial.py``).
+    """
+
+    html_chars: int = 4 * 1024 * 1024
+    paragraphs: int = 5_000
+    words: int = 100_000
+    elements: int = 10_000
+
+    def cut_page(self, html: str) -> tuple[str, int]:
+        """``html`` up to its ``elements``-th element (the page as extraction reads it), and how many
+        elements were left out."""
+        if html.count("<") <= self.elements:
+            return html, 0
+        tags = _START_TAG_RE.finditer(html)
+        for n, tag in enumerate(tags, 1):
+            if n > self.elements:
+                return html[:tag.start()], 1 + sum(1 for _ in tags)
+        return html, 0
+
+    def apply(self, doc: Document) -> None:
+        """Cut ``doc`` at the caps (in place), counting what was left out."""
+        if doc.html is not None and len(doc.html) > self.html_chars:
+            doc.removed["capped_html"] += len(doc.html) - self.html_chars
+            doc.html = doc.html[:self.html_chars]
+        if len(doc.paragraphs) > self.paragraphs:
+            doc.removed["capped_paragraphs"] += len(doc.paragraphs) - self.paragraphs
+            doc.paragraphs = doc.paragraphs[:self.paragraphs]
+        left = self.words
+        for i, paragraph in enumerate(doc.paragraphs):
+            words = paragraph.split(None, left)
+            if len(words) > left:  # this paragraph reaches the cap: cut inside it, drop the rest
+                rest = doc.paragraphs[i + 1:]
+                doc.removed["capped_words"] += len(words[left].split()) + sum(len(p.split()) for p in rest)
+                doc.paragraphs = doc.paragraphs[:i] + ([" ".join(words[:left])] if left else [])
+                return
+            left -= len(words)
 
 
 @dataclass
@@ -66,9 +123,14 @@ class Preparation:
 
     steps: list[Step]
     ahead: Callable[[Document], None] | None = None  # the first stateful step's ``prepare``
+    caps: Caps = field(default_factory=Caps)
 
     def __call__(self, doc: Document) -> Outcome:
         outcome = Outcome(doc)
+        before = Counter(doc.removed)
+        self.caps.apply(doc)
+        if doc.removed != before:
+            outcome.results.append(StepResult("caps", doc.removed - before))
         for step in self.steps:
             result = apply(step, step.name, doc)
             outcome.results.append(result)

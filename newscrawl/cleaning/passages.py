@@ -20,6 +20,13 @@ Matching ignores case, spacing and punctuation (``text.match_key``): exact
 matches by hash. Near matches (one changed word, a truncated copy) are
 looked for only against long paragraphs, among those sharing their first or
 last words, so the common case stays a dict lookup per paragraph.
+
+Work is linear in the story, whatever it holds (issue 16: 223 KB of one short
+paragraph printed again and again took 10 s and 1.7 GB): a paragraph is
+matched against at most ``candidates`` earlier copies of itself (the first and
+the latest ones), word-sequence similarity is computed only for paragraphs of
+up to ``near_max_words`` words (longer ones are compared word by word, in
+place), and the decision is taken again at most ``max_passes`` times.
 """
 
 from __future__ import annotations
@@ -42,18 +49,24 @@ class Thresholds:
     near_min_words: int = 10  # shorter paragraphs match exactly or not at all
     near_ratio: float = 0.9  # word-sequence similarity of a near repeat (one word changed in ten)
     edge_words: int = 5  # first/last words used to find near-repeat candidates
+    # -- bounds on the work (see the module doc) -------------------------------------------
+    candidates: int = 8  # earlier copies of a paragraph a repeat is aligned with: the first and the latest
+    near_max_words: int = 1000  # longer paragraphs are compared word by word, not by sequence matching
+    max_passes: int = 8  # the decision is taken again on the survivors at most this often
 
 
 DEFAULT = Thresholds()
 
 
 def find_twins(keys: list[str], t: Thresholds = DEFAULT) -> list[list[int]]:
-    """For each paragraph key, the earlier paragraphs it repeats (empty: none), oldest first.
+    """For each paragraph key, earlier paragraphs it repeats (empty: none), oldest first: the
+    first copy and the latest ones, ``t.candidates`` at most.
 
     Keys are single-spaced (``match_keys``), so a paragraph's first and last words are
     cut off its key without splitting all of it; only near-repeat candidates are split.
     """
     twins: list[list[int]] = [[] for _ in keys]
+    keep = max(2, t.candidates)
     seen: dict[str, list[int]] = {}
     originals: dict[int, str] = {}  # long paragraphs a later one may nearly repeat
     starts: dict[tuple[str, ...], int] = {}
@@ -65,6 +78,8 @@ def find_twins(keys: list[str], t: Thresholds = DEFAULT) -> list[list[int]]:
         if earlier is not None:
             twins[i] = list(earlier)
             earlier.append(i)
+            if len(earlier) > keep:
+                del earlier[1]  # the first copy stays a candidate, and the latest ones
             continue
         seen[key] = [i]
         n = key.count(" ") + 1
@@ -72,7 +87,7 @@ def find_twins(keys: list[str], t: Thresholds = DEFAULT) -> list[list[int]]:
             continue
         start = tuple(key.split(" ", t.edge_words)[:t.edge_words])
         end = tuple(key.rsplit(" ", t.edge_words)[-t.edge_words:])
-        j = _near_twin(key, start, end, originals, starts, ends, t.near_ratio)
+        j = _near_twin(key, start, end, originals, starts, ends, t)
         if j is not None:
             twins[i] = [j]
             seen[key] = [j, i]  # later exact copies of this variant repeat the original too
@@ -83,17 +98,21 @@ def find_twins(keys: list[str], t: Thresholds = DEFAULT) -> list[list[int]]:
     return twins
 
 
-def _near_twin(key, start, end, originals, starts, ends, ratio: float) -> int | None:
+def _near_twin(key, start, end, originals, starts, ends, t: Thresholds) -> int | None:
     candidates = {starts.get(start), ends.get(end)}
     candidates.discard(None)
     for j in sorted(candidates):
-        if is_near_repeat(key.split(" "), originals[j].split(" "), ratio):
+        if is_near_repeat(key.split(" "), originals[j].split(" "), t.near_ratio, t.near_max_words):
             return j
     return None
 
 
-def is_near_repeat(words: list[str], original: list[str], ratio: float = DEFAULT.near_ratio) -> bool:
-    """A truncated copy (cut at either end, maybe mid-word) or a copy with a word or two changed."""
+def is_near_repeat(words: list[str], original: list[str], ratio: float = DEFAULT.near_ratio,
+                   max_words: int = DEFAULT.near_max_words) -> bool:
+    """A truncated copy (cut at either end, maybe mid-word) or a copy with a word or two changed.
+
+    Sequence matching is quadratic at worst, so paragraphs longer than ``max_words`` are only
+    compared word by word (a changed word, not an inserted one, in a wall of text)."""
     n = len(words)
     if n < len(original):
         if original[: n - 1] == words[:-1] and original[n - 1].startswith(words[-1]):
@@ -105,20 +124,22 @@ def is_near_repeat(words: list[str], original: list[str], ratio: float = DEFAULT
         return False
     if 2 * sum((Counter(words) & Counter(original)).values()) < ratio * (n + len(original)):
         return False
+    if max(n, len(original)) > max_words:
+        return 2 * sum(a == b for a, b in zip(words, original)) >= ratio * (n + len(original))
     return SequenceMatcher(None, words, original, autojunk=False).ratio() >= ratio
 
 
 def repeated(paragraphs: list[str], keys: list[str] | None = None, t: Thresholds = DEFAULT) -> list[bool]:
     """Which paragraphs to drop as repeats (see the module doc for the rule).
 
-    Decided again on what is kept until nothing more goes: dropping a copy can
+    Decided again on what is kept until nothing more goes (``max_passes`` at most): dropping a copy can
     make two survivors adjacent or aligned, and a second cleaning must find
     nothing left to do. ``keys``: the paragraphs' ``match_keys``, when known.
     """
     if keys is None:
         keys = match_keys(paragraphs)
     alive = list(range(len(keys)))
-    while True:
+    for _ in range(max(1, t.max_passes)):
         drop = _drop_once([keys[i] for i in alive], t)
         if not any(drop):
             break

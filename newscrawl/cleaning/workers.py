@@ -11,6 +11,7 @@ the fingerprint computed here only for the body it was computed on.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import threading
@@ -22,6 +23,71 @@ from typing import Any, Callable, Iterable, Iterator
 
 from newscrawl.cleaning.chain import Outcome, Preparation
 from newscrawl.cleaning.document import Document
+
+# --- a time budget per job ------------------------------------------------------
+
+
+class TooCostly(BaseException):
+    """Raised in the thread doing a job once the job is over its time budget. Not an ``Exception``:
+    the code it interrupts (trafilatura, our extraction's fallbacks) catches those and goes on."""
+
+
+@dataclass(frozen=True)
+class OverBudget:
+    """What a job gives instead of its result when it ran past its budget (and was stopped)."""
+
+    what: str  # extraction | cleaning
+    budget: float
+
+    def describe(self) -> str:
+        return f"{self.what} took more than {self.budget:g} s"
+
+
+def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:
+    """Have ``exc`` raised in that thread at its next Python instruction (None: withdraw one not raised yet)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc else None)
+
+
+def within_budget(budget: float, what: str, fn: Callable[[Any], Any], arg: Any) -> Any:
+    """``fn(arg)``, or ``OverBudget`` when it is still running after ``budget`` seconds (0: no budget).
+
+    The job is stopped where it stands: a timer raises ``TooCostly`` in the thread doing it (the
+    main thread of a worker process, or the crawl's work thread), so pure-Python loops (the
+    repeated-passage step, jusText's paragraph maker) end at the budget; a C call (lxml parsing a
+    page) ends first. Every step is linear and the caps bound its input, so the budget is a net
+    for the pages nobody foresaw, not the rule.
+    """
+    if not budget or budget <= 0:
+        return fn(arg)
+    thread = threading.get_ident()
+    lock = threading.Lock()
+    running = [True]
+
+    def expire() -> None:
+        with lock:
+            if running[0]:
+                _raise_in(thread, TooCostly)
+
+    timer = threading.Timer(budget, expire)
+    timer.daemon = True
+    try:
+        try:
+            timer.start()
+            return fn(arg)
+        finally:
+            timer.cancel()
+            with lock:
+                running[0] = False
+                _raise_in(thread, None)  # one set just now, not raised yet, must not hit the next job
+    except TooCostly:
+        return OverBudget(what, budget)
+
+
+def call(job: tuple[Callable[..., Any], tuple, dict]) -> Any:
+    """``fn(*args, **kwargs)`` of a ``(fn, args, kwargs)`` job: any module-level function as a pool's job."""
+    fn, args, kwargs = job
+    return fn(*args, **kwargs)
+
 
 # --- the pool -----------------------------------------------------------------
 

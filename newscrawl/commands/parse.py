@@ -6,12 +6,17 @@ would open the spider's state like a crawl; see ``newscrawl.commands.inspection`
 
 from __future__ import annotations
 
+import argparse
+import logging
 import warnings
 
 from scrapy.commands.parse import Command as ScrapyParseCommand
-from scrapy.exceptions import ScrapyDeprecationWarning
+from scrapy.exceptions import DropItem, ScrapyDeprecationWarning
+from scrapy.utils.defer import deferred_from_coro
 
 from newscrawl.commands.inspection import DEFAULT_SETTINGS, inspect_one_url
+
+logger = logging.getLogger(__name__)
 
 
 class Command(ScrapyParseCommand):
@@ -21,6 +26,25 @@ class Command(ScrapyParseCommand):
         super().set_spidercls(url, opts)
         if self.spidercls is not None:
             inspect_one_url(self.crawler_process.settings, self.spidercls, url)
+
+    def scraped_data(self, args):
+        """With ``--pipelines``, the items are printed once the pipelines have finished with them (Scrapy's
+        command starts them and prints at once, before an asynchronous pipeline has cleaned anything)."""
+        items, requests, opts, depth, spider, callback = args
+        if not opts.pipelines:
+            return super().scraped_data(args)
+        return deferred_from_coro(self._through_pipelines(args))
+
+    async def _through_pipelines(self, args):
+        items, requests, opts, depth, spider, callback = args
+        itemproc = self.pcrawler.engine.scraper.itemproc
+        for item in items:
+            try:
+                await itemproc.process_item_async(item)
+            except DropItem as exc:
+                logger.warning("%s dropped by the pipelines: %s", getattr(item, "url", item), exc)
+        done = argparse.Namespace(**{**vars(opts), "pipelines": False})
+        return super().scraped_data((items, requests, done, depth, spider, callback))
 
     def start_parsing(self, url, opts) -> None:
         with warnings.catch_warnings():

@@ -11,13 +11,26 @@ generic ``wire`` spider behave the same:
   a mirror (no start URL on an origin host), absolute links to an origin host
   are read as links to the mirror, since copied feeds keep them.
 - discovery: RSS/RDF/Atom feeds, sitemaps and sitemap indexes (gzipped or
-  not), HTML listings with ``rel=next`` / "Next" pagination (at most
-  ``<NAME>_MAX_LISTING_PAGES`` listing pages or child sitemaps per entry
-  point) and, ``<NAME>_RELATED_DEPTH`` hops deep, story links on story pages.
+  not), HTML listings with ``rel=next`` / "Next" pagination and,
+  ``<NAME>_RELATED_DEPTH`` hops deep, story links on story pages. Each entry
+  point fetches at most ``<NAME>_MAX_LISTING_PAGES`` documents (itself, its
+  next pages, its child sitemaps and theirs, nested or not), and each document
+  gives at most ``NEWSCRAWL_LISTING_MAX_LINKS`` links; past a cap the rest is
+  counted (``newscrawl/listings/pagination_capped``, ``.../links_capped``).
+- a story page is downloaded up to ``NEWSCRAWL_STORY_MAXSIZE`` bytes
+  (``newscrawl/stories/too_large`` past it) and read up to its
+  ``NEWSCRAWL_STORY_MAX_ELEMENTS``-th element; its extraction runs off the
+  reactor, in the cleaning pipeline's worker (``CleaningPipeline.extract``),
+  within ``NEWSCRAWL_STORY_TIME_BUDGET`` (past it the story is dropped as
+  ``too_costly``), so one heavy page never stops the crawl fetching.
 - each story key (the site's id, else the canonical URL) is requested once
   per run and not at all when an earlier run handled it (``-a refresh=1``
   fetches again); a redirect onto another request's story is dropped. The
   request goes to the link as found: the canonical form is only for identity.
+- a story page served cut off in mid-document (``extract.cut_off``) is fetched
+  again once; cut off again, it is exported with ``truncated: true`` unless a
+  copy of the story was delivered before, and a later complete copy says which
+  truncated one it ``replaces`` (the rule: ``newscrawl.delivery``).
 - story pages answering 404/410/403 are counted by kind
   (``<name>/story_404`` ...), never yielded; a 404/410 story is reported to
   the ledger (``story_gone``), which closes it. When no entry point could be
@@ -39,11 +52,15 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import TextResponse
 
+from newscrawl.cleaning.chain import Caps
 from newscrawl.cleaning.shells import Evidence, html_evidence
-from newscrawl.extraction import extract_article
+from newscrawl.cleaning.workers import OverBudget
+from newscrawl.delivery import truncated_key
+from newscrawl.extraction import cut_off, extract_article
+from newscrawl.items import Article
 from newscrawl.ledger import Ledger
 from newscrawl.outcome import fail
 from newscrawl.signals import story_gone
@@ -145,8 +162,9 @@ class NewsSpider(scrapy.Spider):
         return site_for(url)
 
     def listing_story_links(self, response) -> list[str]:
-        """Story URLs linked from an HTML listing (or story) page, in page order."""
-        return story_links(response, self.site)
+        """Story URLs linked from an HTML listing (or story) page, in page order, read from its first
+        ``NEWSCRAWL_LISTING_MAX_LINKS`` links."""
+        return self._read(story_links(response, self.site, self.max_links), response)
 
     # -- setup -------------------------------------------------------------------
     def __init__(self, *args, start_urls=None, refresh=None, **kwargs):
@@ -160,6 +178,7 @@ class NewsSpider(scrapy.Spider):
         self._entries_pending = 0
         self._entries_ok = 0
         self._entry_failures: Counter[tuple[str, str]] = Counter()
+        self._documents: Counter[str] = Counter()  # entry point -> listing documents requested for it
 
     def setting_name(self, suffix: str) -> str:
         return f"{self.name.upper()}_{suffix}"
@@ -186,6 +205,9 @@ class NewsSpider(scrapy.Spider):
         # Off a mirror, a feed on one host (feed.example.com) may point at stories on another (www.example.com).
         self.allowed_domains = starts if self.mirror else list(dict.fromkeys(starts + self.origin_hosts))
         self.max_listing_pages = s.getint(self.setting_name("MAX_LISTING_PAGES"))
+        self.max_links = s.getint("NEWSCRAWL_LISTING_MAX_LINKS")
+        self.story_maxsize = s.getint("NEWSCRAWL_STORY_MAXSIZE")
+        self.caps = Caps(elements=s.getint("NEWSCRAWL_STORY_MAX_ELEMENTS"))
         self.related_depth = s.getint(self.setting_name("RELATED_DEPTH"))
         self.skip_handled = s.getbool("NEWSCRAWL_SKIP_HANDLED") and not self._refresh
 
@@ -206,8 +228,9 @@ class NewsSpider(scrapy.Spider):
                 else:
                     self._entry_done(ok=True)
                 continue
+            self._documents[url] += 1
             yield scrapy.Request(url, callback=self.parse, errback=self.entry_failed, dont_filter=True,
-                                 meta={"newscrawl_entry": True, "listing_page": 1})
+                                 meta={"newscrawl_entry": True, "newscrawl_entry_point": url})
 
     def _entry_done(self, ok: bool) -> None:
         self._entries_pending -= 1
@@ -239,7 +262,7 @@ class NewsSpider(scrapy.Spider):
             self._entry_done(ok=False)
 
     # -- listings, feeds and sitemaps ------------------------------------------------
-    def parse(self, response, **kwargs):
+    async def parse(self, response, **kwargs):
         """A feed, a sitemap, a listing page or (for story start URLs and redirects) a story."""
         entry = response.meta.get("newscrawl_entry", False)
         xml = sitemap_xml(response) if response.status < 400 else None
@@ -254,19 +277,23 @@ class NewsSpider(scrapy.Spider):
         if entry:
             self._entry_done(ok=True)
         if xml is not None:
-            yield from self._sitemap(response, xml)
+            for request in self._sitemap(response, xml):
+                yield request
             return
         feed = is_feed(response)
         if not feed and not self.start_urls_are_listings and self.is_story_url(response.url):
-            yield from self._story(response)
+            async for output in self._story(response):
+                yield output
             return
         self.crawler.stats.inc_value("newscrawl/listings/fetched")
         if feed:
             self.crawler.stats.inc_value("newscrawl/listings/feeds")
-            links = [u for u in self._on_mirror(feed_links(response), response) if self.is_feed_story(u)]
+            found = self._read(feed_links(response, self.max_links), response)
+            links = [u for u in self._on_mirror(found, response) if self.is_feed_story(u)]
         else:
             links = self._on_mirror(self.listing_story_links(response), response)
-            yield from self._next_listing(response)
+            for request in self._next_listing(response):
+                yield request
         for url in links:
             request = self._story_request(url, hops=0)
             if request is not None:
@@ -276,20 +303,37 @@ class NewsSpider(scrapy.Spider):
         """Whether a feed or sitemap entry is a story (the site says: the generic one takes all)."""
         return self.site.is_feed_story(url)
 
+    def _read(self, links, response):
+        """``links`` of one document, counted when the document held more than were read."""
+        if getattr(links, "capped", False):
+            self.crawler.stats.inc_value("newscrawl/listings/links_capped")
+            logger.info("%s: links past the first %d not read (NEWSCRAWL_LISTING_MAX_LINKS)", response.url,
+                        self.max_links)
+        return links
+
+    def _listing_request(self, url: str, response):
+        """The request for a next page or child sitemap of ``response``'s entry point, or None once that entry
+        point has requested ``<NAME>_MAX_LISTING_PAGES`` documents (itself included), nested or not."""
+        entry = response.meta.get("newscrawl_entry_point") or response.url
+        if self._documents[entry] >= self.max_listing_pages:
+            self.crawler.stats.inc_value("newscrawl/listings/pagination_capped")
+            logger.info("%s: stopped at %d documents for entry point %s (%s)", response.url, self._documents[entry],
+                        entry, self.setting_name("MAX_LISTING_PAGES"))
+            return None
+        self._documents[entry] += 1
+        return scrapy.Request(url, callback=self.parse, errback=self.listing_failed,
+                              meta={"newscrawl_entry_point": entry})
+
     def _sitemap(self, response, xml: bytes):
         stats = self.crawler.stats
         stats.inc_value("newscrawl/listings/fetched")
         stats.inc_value("newscrawl/listings/sitemaps")
-        pages, children = sitemap_links(response, xml)
-        page = response.meta.get("listing_page", 1)
+        pages, children = (self._read(links, response) for links in sitemap_links(response, xml, self.max_links))
         for url in self._on_mirror(children, response):
-            if page >= self.max_listing_pages:
-                stats.inc_value("newscrawl/listings/pagination_capped")
-                logger.info("sitemap index %s: stopped at %d sitemaps (%s)", response.url, page,
-                            self.setting_name("MAX_LISTING_PAGES"))
+            request = self._listing_request(url, response)
+            if request is None:
                 break
-            page += 1
-            yield scrapy.Request(url, callback=self.parse, errback=self.listing_failed, meta={"listing_page": page})
+            yield request
         for url in self._on_mirror(pages, response):
             if self.is_feed_story(url):
                 request = self._story_request(url, hops=0)
@@ -300,14 +344,9 @@ class NewsSpider(scrapy.Spider):
         url = next_page(response)
         if not url:
             return
-        url = self._on_mirror([url], response)[0]
-        page = response.meta.get("listing_page", 1)
-        if page >= self.max_listing_pages:
-            self.crawler.stats.inc_value("newscrawl/listings/pagination_capped")
-            logger.info("pagination stopped at %s (%s=%d)", response.url, self.setting_name("MAX_LISTING_PAGES"),
-                        self.max_listing_pages)
-            return
-        yield scrapy.Request(url, callback=self.parse, errback=self.listing_failed, meta={"listing_page": page + 1})
+        request = self._listing_request(self._on_mirror([url], response)[0], response)
+        if request is not None:
+            yield request
 
     def _on_mirror(self, urls: list[str], response) -> list[str]:
         """On a mirror (no start URL on an origin host), absolute links to the origin point at the mirror."""
@@ -343,7 +382,7 @@ class NewsSpider(scrapy.Spider):
             stats.inc_value("newscrawl/stories/skipped_handled")
             return None
         stats.inc_value("newscrawl/stories/requested")
-        meta = {"newscrawl_claim": key, "story_hops": hops}
+        meta = {"newscrawl_claim": key, "story_hops": hops, "download_maxsize": self.story_maxsize}
         if entry:
             meta["newscrawl_entry"] = True
         return scrapy.Request(url, callback=self.parse_story, errback=self.story_failed, meta=meta)
@@ -377,12 +416,33 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newscrawl/stories/skipped_handled")
             raise IgnoreRequest(f"story {key} handled by an earlier run")
 
-    def parse_story(self, response, **kwargs):
+    async def parse_story(self, response, **kwargs):
         if response.meta.get("newscrawl_entry"):
             self._entry_done(ok=response.status < 400)
-        yield from self._story(response)
+        async for output in self._story(response):
+            yield output
 
-    def _story(self, response):
+    async def _extract(self, response, status: int) -> Article:
+        """The page's Article, extracted off the reactor within the story's budget (in the process, when the
+        cleaning pipeline is not enabled); a page over budget gives an empty one saying so (``too_costly``)."""
+        from newscrawl.pipeline import CleaningPipeline
+
+        site = self.site_of(response.url)
+        html, left_out = self.caps.cut_page(response.text)
+        if left_out:
+            self.crawler.stats.inc_value("newscrawl/capped/elements")
+            logger.info("story %s cut at the caps (NEWSCRAWL_STORY_MAX_ELEMENTS): %d elements left out", response.url,
+                        left_out)
+        work = self.crawler.get_item_pipeline(CleaningPipeline)
+        if work is None:
+            return extract_article(response.url, html, http_status=status, site=site)
+        article = await work.extract(response.url, html, http_status=status, site=site)
+        if isinstance(article, OverBudget):
+            self.crawler.stats.inc_value("newscrawl/stories/too_costly")
+            article = Article(url=site.canonical_url(response.url), too_costly=article.describe())
+        return article
+
+    async def _story(self, response):
         """The story's Article, or a counted reason why there is none."""
         stats = self.crawler.stats
         stats.inc_value("newscrawl/stories/responses")
@@ -409,7 +469,7 @@ class NewsSpider(scrapy.Spider):
                            (response.headers.get(b"Content-Type") or b"?").decode("latin-1"))
             return
         stats.inc_value("newscrawl/stories/fetched")
-        article = extract_article(response.url, response.text, http_status=status, site=self.site_of(response.url))
+        article = await self._extract(response, status)
         article.url = self.canonical_url(article.url)
         article.source = self.name
         article.crawled_at = utc_now_iso()
@@ -421,14 +481,48 @@ class NewsSpider(scrapy.Spider):
         if key in self._yielded:
             stats.inc_value("newscrawl/stories/skipped_duplicate")
             return
-        self._yielded.add(key)
-        yield article
+        if article.too_costly is None and cut_off(response.text, article.body):
+            if not response.meta.get("newscrawl_cut_off"):
+                stats.inc_value("newscrawl/stories/cut_off_retried")
+                logger.info("story %s was served cut off; fetched again once", response.url)
+                yield self._again(response)
+                return
+            article = self._cut_off_twice(article, key)
+        elif self._ledger_knows(truncated_key(key)):
+            article.replaces = key  # the complete copy of a story delivered truncated
+        if article is not None:
+            self._yielded.add(key)
+            yield article
         hops = response.meta.get("story_hops", 0)
         if hops < self.related_depth:
             for url in self._on_mirror(self.listing_story_links(response), response):
                 request = self._story_request(url, hops=hops + 1)
                 if request is not None:
                     yield request
+
+    def _again(self, response) -> scrapy.Request:
+        """The story's request once more, for a page served cut off."""
+        kept = ("newscrawl_claim", "story_hops", "download_maxsize")
+        meta = {k: v for k, v in response.request.meta.items() if k in kept}
+        return scrapy.Request(response.request.url, callback=self.parse_story, errback=self.story_failed,
+                              dont_filter=True, meta={**meta, "newscrawl_cut_off": True})
+
+    def _cut_off_twice(self, article: Article, key: str) -> Article | None:
+        """A page cut off again: exported with ``truncated: true`` when no copy of the story is known, else not."""
+        stats = self.crawler.stats
+        if self._ledger_knows(key) or self._ledger_knows(truncated_key(key)):
+            stats.inc_value("newscrawl/stories/cut_off_known")
+            logger.info("story %s was served cut off again; a copy was delivered before, so not this one", article.url)
+            return None
+        stats.inc_value("newscrawl/stories/truncated")
+        logger.warning("story %s was served cut off twice; exported with truncated: true", article.url)
+        article.truncated = True
+        return article
+
+    def _ledger_knows(self, key: str) -> bool:
+        """Whether the ledger holds ``key`` (delivered, or being delivered), whatever ``-a refresh`` says."""
+        ledger = self.crawler.get_extension(Ledger)
+        return ledger is not None and ledger.is_handled(key)
 
     def _is_challenge(self, response: TextResponse) -> bool:
         """A bot challenge, by the blocked-page rules the shell step uses (its title, its markup)."""
@@ -440,6 +534,8 @@ class NewsSpider(scrapy.Spider):
         request = failure.request
         reason = failure_reason(failure)
         self.crawler.stats.inc_value(f"{self.name}/story_failed/{reason}")
+        if isinstance(failure.value, DownloadCancelledError) and "max size" in str(failure.value):
+            self.crawler.stats.inc_value("newscrawl/stories/too_large")
         if isinstance(failure.value, IgnoreRequest) and not getattr(failure.value, "response", None):
             logger.debug("story %s not fetched: %s", request.url, reason)
         else:

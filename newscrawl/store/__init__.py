@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from newscrawl.paths import data_dir, safe_join
+from newscrawl.redact import mask_url
 from newscrawl.store.base import (Fingerprint, Match, NearDupIndex, SchemeMismatch, SeenStore, SketchScheme,
-                                  StoreError, StoreIdentity, StoreLocked, StoreLost, mask_url, utc_now_iso)
+                                  StoreError, StoreIdentity, StoreLocked, StoreLost, utc_now_iso)
 from newscrawl.store.lock import RunLock
 from newscrawl.store.memory import MemoryIndex, MemorySeenStore
 

@@ -10,12 +10,13 @@ store built with other parameters refuses to be used (``SchemeMismatch``).
 from __future__ import annotations
 
 import abc
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Protocol, Sequence
 
 import numpy as np
+
+from newscrawl.redact import mask_url  # noqa: F401 - re-exported: the one masking function
 
 SIGNATURE_DTYPE = np.dtype("<u4")  # datasketch's "affine32" hash values, little-endian on disk
 
@@ -145,14 +146,6 @@ def cutoff(before_iso: str) -> str:
     if normal is None:
         raise ValueError(f"not an ISO 8601 time: {before_iso!r}")
     return normal
-
-
-_URL_PASSWORD_RE = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@/\s]*)(?P<at>@)")
-
-
-def mask_url(url: str) -> str:
-    """``redis://user:secret@host`` -> ``redis://user:***@host``, for logs and ``state`` output."""
-    return _URL_PASSWORD_RE.sub(lambda m: m.group("head") + "***" + m.group("at"), url or "")
 
 
 class NearDupIndex(abc.ABC):

@@ -29,8 +29,9 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
 from newscrawl.store.base import (Fingerprint, Match, NearDupIndex, SchemeMismatch, SeenStore, SketchScheme,
-                                  StoreError, StoreIdentity, StoreLost, best_match, check_params, cutoff, mask_url,
+                                  StoreError, StoreIdentity, StoreLost, best_match, check_params, cutoff,
                                   utc_now_iso)
+from newscrawl.redact import mask_url
 
 SCHEMA_VERSION = 1
 DEFAULT_TIMEOUT = 30.0
