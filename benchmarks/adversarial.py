@@ -171,13 +171,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each case; the best counts")
     parser.add_argument("--budget", type=float, default=10.0, help="seconds a page's extraction or cleaning may take")
     parser.add_argument("--data", type=Path, default=default_benchmark_dir())
+    parser.add_argument("--only", metavar="KIND[,KIND...]",
+                        help="only these inputs beside the normal one (e.g. identical,tiny); default: all")
     parser.add_argument("--one", nargs=2, metavar=("WHAT", "KIND"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
         print(json.dumps(_run_case(*args.one, args.size, args.repeat, args.budget, args.data)))
         return 0
 
-    cases = [("chain", k) for k in TEXT_KINDS] + [("page", k) for k in PAGE_KINDS]
+    only = {"normal", *args.only.split(",")} if args.only else None
+    cases = [(what, k) for what, kinds in (("chain", TEXT_KINDS), ("page", PAGE_KINDS)) for k in kinds
+             if only is None or k in only]
     progress = Progress("cases", total=len(cases), every=0)
     results = []
     for what, kind in cases:

@@ -9,11 +9,14 @@ the context, ``RUN`` runs its command with ``/bin/sh -c`` and the image's ``ENV`
 this machine's Python 3.11 as in the ``python:3.11`` base image. Then the image's command runs:
 ``scrapy list``, and ``scrapy crawl menafn`` against a site on loopback, whose feed must land in
 the volume. Only ``pip``'s cache is the host's (the image runs with ``PIP_NO_CACHE_DIR``), so
-the install takes about 30-60 s with a warm cache, a few minutes from nothing (timeout 900 s).
+the install takes about 30-60 s with a warm cache, a few minutes from nothing (timeout 900 s), and
+as in Docker a ``RUN`` whose inputs did not change since the last build is taken from the cache.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import re
@@ -131,11 +134,25 @@ def exec_form(args: str) -> list[str]:
 
 
 class Replay:
-    """The Dockerfile's steps, run in ``root`` with ``/app`` and ``/data`` mapped into it."""
+    """The Dockerfile's steps, run in ``root`` with ``/app`` and ``/data`` mapped into it.
 
-    def __init__(self, root: Path, context: list[str]):
-        self.root, self.context = root, context
+    As Docker's build cache does, a ``RUN`` whose instruction and everything before it (the
+    instructions, and the content of every file copied) are unchanged is not run again: ``/app`` is
+    restored as that ``RUN`` left it (``layers``: hard-linked snapshots, kept for the last few
+    builds). The installed dependencies are rebuilt when ``requirements.lock`` or the steps before
+    change, the project's own install every time its sources do. ``root`` must be the same
+    directory from build to build: a virtualenv records its own path.
+    """
+
+    KEEP_LAYERS = 4
+
+    def __init__(self, root: Path, context: list[str], layers: Path | None = None):
+        self.root, self.context, self.layers = root, context, layers
+        for name in ("app", "volume", "base-bin"):
+            shutil.rmtree(root / name, ignore_errors=True)
         self.dirs = {"/app": root / "app", "/data": root / "volume"}
+        self.key = hashlib.sha256(f"replay-1 {sys.version} {sys.platform}".encode()).hexdigest()
+        self.cached_runs = 0
         bin_dir = root / "base-bin"
         bin_dir.mkdir(parents=True)
         base_python = Path(getattr(sys, "_base_executable", sys.executable))
@@ -155,7 +172,42 @@ class Replay:
     def expand(self, value: str) -> str:
         return re.sub(r"\$\{?(\w+)\}?", lambda m: self.env.get(m.group(1), ""), value)
 
+    def _layer_key(self, instruction: str, args: str) -> str:
+        digest = hashlib.sha256(f"{self.key}\0{instruction}\0{args}".encode())
+        if instruction == "COPY":
+            for name in self._copied(args):
+                digest.update(name.encode() + b"\0" + (REPO / name).read_bytes())
+        return digest.hexdigest()
+
+    def _copied(self, args: str) -> list[str]:
+        *sources, _ = shlex.split(args)
+        return [f for source in sources for f in (self.context if source == "." else [c for c in self.context
+                                                                                      if c == source])]
+
+    def _restore(self) -> bool:
+        """``/app`` as the cached ``RUN`` of this key left it, if there is one."""
+        snapshot = self.layers / self.key if self.layers else None
+        if snapshot is None or not (snapshot / "done").exists():
+            return False
+        shutil.rmtree(self.dirs["/app"], ignore_errors=True)
+        subprocess.run(["cp", "-al", str(snapshot / "app"), str(self.dirs["/app"])], check=True)
+        os.utime(snapshot)  # recently used
+        self.cached_runs += 1
+        return True
+
+    def _snapshot(self) -> None:
+        if self.layers is None:
+            return
+        snapshot = self.layers / self.key
+        shutil.rmtree(snapshot, ignore_errors=True)
+        snapshot.mkdir(parents=True)
+        subprocess.run(["cp", "-al", str(self.dirs["/app"]), str(snapshot / "app")], check=True)
+        (snapshot / "done").touch()
+        for old in sorted(self.layers.iterdir(), key=lambda p: p.stat().st_mtime)[:-self.KEEP_LAYERS]:
+            shutil.rmtree(old, ignore_errors=True)
+
     def step(self, instruction: str, args: str) -> None:
+        self.key = self._layer_key(instruction, args)
         if instruction == "FROM":
             assert re.fullmatch(r"python:3\.11(-slim|-bookworm|-slim-bookworm)?", args), args
             assert sys.version_info[:2] == (3, 11), "the replay stands in Python 3.11 for the base image"
@@ -176,12 +228,16 @@ class Replay:
                 assert chosen, f"COPY {source}: not in the build context"
                 for name in chosen:
                     (target / name).parent.mkdir(parents=True, exist_ok=True)
+                    (target / name).unlink(missing_ok=True)  # replaced, never written through a cached layer's link
                     shutil.copy2(REPO / name, target / name)
         elif instruction == "RUN":
+            if self._restore():
+                return
             env = {k: v for k, v in self.env.items() if k != "PIP_NO_CACHE_DIR"}  # reuse the host's pip cache
             done = subprocess.run(["/bin/sh", "-c", self.map(args)], cwd=self.workdir, env=env,
                                   capture_output=True, text=True, timeout=800)
             assert done.returncode == 0, f"RUN {args}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+            self._snapshot()
         elif instruction == "VOLUME":
             self.volumes += exec_form(args) if args.startswith("[") else args.split()
         elif instruction == "ENTRYPOINT":
@@ -200,11 +256,22 @@ class Replay:
                               text=True, timeout=timeout)
 
 
+@pytest.fixture
+def build_root():
+    """Where the replay builds: the same directory every time (its cached layers hold virtualenvs),
+    in the user's cache, one build at a time."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newscrawl-tests" / "dockerfile"
+    base.mkdir(parents=True, exist_ok=True)
+    with open(base / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield base
+
+
 @pytest.mark.timeout(900)
-def test_the_dockerfile_installs_the_project_and_crawls_into_the_volume(tmp_path):
+def test_the_dockerfile_installs_the_project_and_crawls_into_the_volume(build_root):
     steps = dockerfile_steps((REPO / "Dockerfile").read_text(encoding="utf-8"))
     assert [i for i, _ in steps].count("FROM") == 1
-    replay = Replay(tmp_path, build_context(REPO))
+    replay = Replay(build_root / "root", build_context(REPO), layers=build_root / "layers")
     for instruction, args in steps:
         replay.step(instruction, args)
     assert replay.volumes == ["/data"] and replay.env["NEWSCRAWL_DATA_DIR"] == str(replay.dirs["/data"])
