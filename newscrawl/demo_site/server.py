@@ -47,6 +47,14 @@ class Hit:
     at: float  # time.monotonic() when the request arrived
 
 
+class _Server(ThreadingHTTPServer):
+    """socketserver's listen backlog is 5: a crawl opening a dozen connections at once overflows it, and
+    each refused SYN is retried by the client's TCP only after a second. A crawler's burst fits in 128."""
+
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class LoopbackSite:
     """Serves ``pages`` (path, or path?query, -> Page) on 127.0.0.1:<free port> from a daemon thread."""
 
@@ -56,7 +64,7 @@ class LoopbackSite:
         self.hits: list[Hit] = []
         self._served: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------
@@ -66,8 +74,7 @@ class LoopbackSite:
         class Handler(_Handler):
             owner = site
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="loopback-site", daemon=True)
         self._thread.start()
         return self
