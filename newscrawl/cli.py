@@ -195,7 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--hosts", type=_host_list, metavar="HOST,...",
                        help="archives: only pages of these hosts and their subdomains (menafn.com,prnewswire.com)")
     clean.add_argument("--jobs", "-j", type=_non_negative, metavar="N",
-                       help="worker processes for the cleaning steps (default: one per core; 0: none)")
+                       help="worker processes for the cleaning steps (default: one per core, none for inputs "
+                            "under 8 MB; 0: none)")
     clean.set_defaults(func=_cmd_clean)
 
     state = sub.add_parser("state", help="show, prune, reset or adopt what outlives a crawl")

@@ -286,6 +286,24 @@ def total_bytes(inputs: list[str]) -> int:
     return total
 
 
+# gzip and zstd shrink HTML and JSONL about four times: what there is to clean, not what is on disk.
+COMPRESSION_RATIO = 4
+
+
+def content_bytes(inputs: list[str]) -> int | None:
+    """About how many bytes the inputs hold once decompressed; None when unknown (a pipe, a device)."""
+    total = 0
+    for path in iter_paths(inputs, lambda problem: None):
+        try:
+            if not path.is_file():
+                return None
+            size = path.stat().st_size
+        except OSError:
+            continue  # reported when it is read
+        total += size * COMPRESSION_RATIO if path.suffix.lower() in (".gz", ".zst") else size
+    return total
+
+
 def iter_records(inputs: list[str], on_problem: ProblemSink, hosts: list[str] | None = None,
                  read_ahead: bool = False) -> Iterator[InputRecord]:
     """Every record of every input, in order; unreadable parts reported and skipped. ``hosts``: only

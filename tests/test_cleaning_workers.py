@@ -206,6 +206,28 @@ def test_cli_jobs_must_be_a_non_negative_number(tmp_path, value):
     assert not out.exists() and not rej.exists()
 
 
+def test_by_default_small_inputs_are_cleaned_without_workers_and_large_or_unsized_ones_with(tmp_path):
+    # a worker's start-up costs more than a few megabytes of cleaning: below WORKERS_MIN_BYTES, none
+    from newscrawl.clean_files import WORKERS_MIN_BYTES, default_jobs
+    from newscrawl.cleaning.workers import default_workers
+
+    report = run_clean([str(FIXTURES / "articles")], tmp_path / "out.jsonl", tmp_path / "rej.jsonl",
+                       stderr=io.StringIO())
+    assert report.workers == 0 and report.kept > 0
+    assert run_clean([str(FIXTURES / "articles")], tmp_path / "o2.jsonl", tmp_path / "r2.jsonl",
+                     stderr=io.StringIO(), jobs=2).workers == 2  # asked for: always
+    big, packed = tmp_path / "big.jsonl", tmp_path / "packed.jsonl.gz"
+    for path, size in ((big, WORKERS_MIN_BYTES), (packed, WORKERS_MIN_BYTES // 3)):  # sparse: costs no disk
+        with path.open("wb") as f:
+            f.truncate(size)
+    assert default_jobs([str(big)]) == default_workers()
+    assert default_jobs([str(packed)]) == default_workers()  # compressed: what it holds, about four times
+    assert default_jobs([str(FIXTURES / "articles"), str(packed)]) == default_workers()
+    fifo = tmp_path / "stream"
+    os.mkfifo(fifo)
+    assert default_jobs([str(fifo)]) == default_workers()  # a pipe's size is unknown: ready for a large one
+
+
 # --- 3. a record the worker cannot handle -------------------------------------------------
 
 
