@@ -16,7 +16,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("NEWSCRAWL_SHARED") or REPO.parent / "shared")
-BENCHMARK = SHARED / "data" / "article-extraction-benchmark"
+# The article-extraction benchmark (MIT) is in the repo, with its licence: no ../shared needed.
+BENCHMARK = REPO / "benchmarks" / "data" / "article-extraction-benchmark"
 
 needs_shared = pytest.mark.skipif(
     not (SHARED / "design").is_dir(),

@@ -15,7 +15,7 @@ from newscrawl.extraction.generic import (
     link_share,
     page_headlines,
 )
-from tests.shared_data import benchmark_pages, needs_shared
+from tests.shared_data import benchmark_pages
 
 
 def test_related_links_read_more_and_headline_are_dropped(fixtures_dir):
@@ -83,7 +83,6 @@ def test_page_headlines():
     assert page_headlines(sel) == ["Big News", "Big News, Social Edition", "Big News | Example Times", "Big News"]
 
 
-@needs_shared
 def test_generic_extraction_beats_trafilatura_on_the_benchmark():
     ours, baseline = [], []
     for _, url, html, truth in benchmark_pages():

@@ -22,7 +22,7 @@ from newscrawl.cleaning.neardup import (DEFAULT_SCHEME, MinHashScheme, NearDupli
 from newscrawl.cleaning.text import match_key
 from newscrawl.store import MemoryIndex
 from tests.conftest import FIXTURES
-from tests.shared_data import benchmark_pages, needs_shared
+from tests.shared_data import benchmark_pages
 
 ARTICLES = FIXTURES / "articles"
 STORIES = ["doobie-billboard", "doobie-rollingstone", "moon-landers-space", "moon-landers-spacenews",
@@ -189,7 +189,6 @@ def test_two_outlets_reporting_one_event_are_different_stories(first, second):
     assert step(doc(article(second), key=second)) is None
 
 
-@needs_shared
 def test_real_benchmark_pages_are_all_different_stories():
     step = NearDuplicateFilter(MemoryIndex(DEFAULT_SCHEME))
     rejected = []
