@@ -149,6 +149,8 @@ def site_settings() -> dict[str, Any]:
     return out
 
 
+REMOTE_CONTROL = "scrapy.extensions.remote_control.RemoteControl"
+
 COMPONENTS: dict[str, dict[str, int | None]] = {
     "ITEM_PIPELINES": {
         "newscrawl.ledger.LedgerPipeline": 10,  # claims a story first: one another run delivers goes no further
@@ -190,6 +192,11 @@ class NewscrawlAddon:
                 continue
             for path, order in components.items():
                 settings.setdefault_in_component_priority_dict(name, load_object(path), order)
+        if not settings.getbool("REMOTE_CONTROL_ENABLED"):
+            # Off, so not even imported: it imports aiohttp, 0.1 s of every crawl's start-up. (A key set
+            # to None in EXTENSIONS is still imported, to be compared: it leaves the base list instead.)
+            base = {k: v for k, v in settings.getdict("EXTENSIONS_BASE").items() if k != REMOTE_CONTROL}
+            settings.set("EXTENSIONS_BASE", base, priority=settings.getpriority("EXTENSIONS_BASE") or 0)
         retry = load_object("scrapy.downloadermiddlewares.retry.RetryMiddleware")
         if retry not in {load_object(k) for k, v in settings.getdict("DOWNLOADER_MIDDLEWARES").items() if v}:
             settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", retry, None)  # one retrying middleware

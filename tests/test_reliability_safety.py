@@ -143,3 +143,17 @@ def test_feed_lines_are_safe_json(tmp_path):
     assert len(lines) == 2 and lines[1] == b""
     record = json.loads(lines[0])
     assert record["body"].startswith('a "quote"\nnew line')
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_no_code_execution_endpoint_runs_unless_asked_for(enabled):
+    # Scrapy 2.19 starts an HTTP remote control and a telnet console by default; a scheduled crawler
+    # listens on nothing unless its operator asks (and the unused extension is not even loaded).
+    from scrapy.extension import ExtensionManager
+
+    from tests.conftest import newscrawl_crawler
+
+    crawler = newscrawl_crawler(REMOTE_CONTROL_ENABLED=enabled, TELNETCONSOLE_ENABLED=enabled)
+    loaded = {type(e).__name__ for e in ExtensionManager.from_crawler(crawler).middlewares}
+    assert ("RemoteControl" in loaded) is enabled
+    assert ("TelnetConsole" in loaded) is enabled
