@@ -192,10 +192,11 @@ class NewscrawlAddon:
                 continue
             for path, order in components.items():
                 settings.setdefault_in_component_priority_dict(name, load_object(path), order)
-        if not settings.getbool("REMOTE_CONTROL_ENABLED"):
+        base = settings.getdict("EXTENSIONS_BASE")
+        if not settings.getbool("REMOTE_CONTROL_ENABLED") and REMOTE_CONTROL in base:
             # Off, so not even imported: it imports aiohttp, 0.1 s of every crawl's start-up. (A key set
             # to None in EXTENSIONS is still imported, to be compared: it leaves the base list instead.)
-            base = {k: v for k, v in settings.getdict("EXTENSIONS_BASE").items() if k != REMOTE_CONTROL}
+            del base[REMOTE_CONTROL]
             settings.set("EXTENSIONS_BASE", base, priority=settings.getpriority("EXTENSIONS_BASE") or 0)
         retry = load_object("scrapy.downloadermiddlewares.retry.RetryMiddleware")
         if retry not in {load_object(k) for k, v in settings.getdict("DOWNLOADER_MIDDLEWARES").items() if v}:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest_twisted
+
 from newscrawl.cleaning.neardup import fingerprint
 from newscrawl.delivery import Delivery, new_run_id, rebuild, recover, truncated_key
 from newscrawl.demo_site.server import LoopbackSite, Page
@@ -22,7 +24,8 @@ from newscrawl.extraction import cut_off
 from newscrawl.jsonl import dumps_line
 from tests.fixtures.hostile.pages import PARAS, story
 from tests.redis_server import redis_server, redis_url  # noqa: F401  (fixtures)
-from tests.site_server import data_lines, run_crawl
+from tests.in_process import crawl
+from tests.site_server import data_lines
 from tests.test_delivery import open_backend, text  # noqa: F401  (fixture)
 
 
@@ -39,18 +42,19 @@ def test_a_page_that_stops_mid_document_is_cut_off_and_a_whole_one_is_not():
     assert not cut_off(story_html(s).replace("</body>", "").replace("</html>", ""), "\n\n".join(s.paragraphs))
 
 
-def _crawl(server, workdir, *settings):
-    result = run_crawl([server.url("/listing")], workdir, "NEWSCRAWL_HEALTH_MIN_PAGES=1000", *settings)
-    assert result.returncode == 0, result.stderr[-3000:]
+async def _crawl(server, workdir):
+    result = await crawl([server.url("/listing")], workdir, NEWSCRAWL_HEALTH_MIN_PAGES=1000)
+    assert result.failure is None, result.log[-3000:]
     return result
 
 
-def test_a_cut_off_page_is_fetched_again_once_then_flagged_then_replaced_by_its_complete_copy(tmp_path):
+@pytest_twisted.ensureDeferred
+async def test_a_cut_off_page_is_fetched_again_once_then_flagged_then_replaced_by_its_complete_copy(tmp_path):
     broken, fine = story(602, "cut_off"), story(603, "fine")
     with LoopbackSite() as server:
         server.pages.update({"/listing": Page(f'<a href="{broken.path}">a</a><a href="{fine.path}">b</a>'),
                              broken.path: Page(cut(broken)), fine.path: Page(story_html(fine))})
-        first = _crawl(server, tmp_path)
+        first = await _crawl(server, tmp_path)
         assert server.count(broken.path) == 2 and server.count(fine.path) == 1  # fetched again once
         assert first.stats.get("newscrawl/stories/cut_off_retried") == 1
         assert first.stats.get("newscrawl/stories/truncated") == 1
@@ -58,39 +62,40 @@ def test_a_cut_off_page_is_fetched_again_once_then_flagged_then_replaced_by_its_
         assert flagged[broken.story_id]["truncated"] is True and PARAS[1] in flagged[broken.story_id]["body"]
         assert flagged[fine.story_id]["truncated"] is False and flagged[fine.story_id]["replaces"] is None
 
-        second = _crawl(server, tmp_path)  # still cut off: not exported again
+        second = await _crawl(server, tmp_path)  # still cut off: not exported again
         assert second.items == [] and second.stats.get("newscrawl/stories/cut_off_known") == 1
         assert second.stats.get("newscrawl/stories/skipped_handled") == 1  # the fine one
 
         server.pages[broken.path] = Page(story_html(broken))  # the site repaired
-        third = _crawl(server, tmp_path)
+        third = await _crawl(server, tmp_path)
         assert [(i["story_id"], i["truncated"], i["replaces"]) for i in third.items] == [
             (broken.story_id, False, broken.story_id)]
         assert PARAS[3] in third.items[0]["body"]
 
-        fourth = _crawl(server, tmp_path)  # the complete story is done: exactly once
+        fourth = await _crawl(server, tmp_path)  # the complete story is done: exactly once
         assert fourth.items == [] and fourth.stats.get("newscrawl/stories/skipped_handled") == 2
     lines = data_lines(tmp_path / "data")
     assert [(line["story_id"], line["truncated"]) for line in lines].count((broken.story_id, False)) == 1
 
 
-def test_a_complete_copy_under_another_id_replaces_the_truncated_one_instead_of_being_its_duplicate(tmp_path):
+@pytest_twisted.ensureDeferred
+async def test_a_complete_copy_under_another_id_replaces_the_truncated_one_instead_of_being_its_duplicate(tmp_path):
     paragraphs = story(604, "x").paragraphs
     original = story(604, "syndicated_original", paragraphs)
     copy = Story("1109000605", "Copy-Of-The-Story", original.title, original.published, "MENAFN", paragraphs)
     with LoopbackSite() as server:
         server.pages.update({"/listing": Page(f'<a href="{original.path}">a</a>'), original.path: Page(cut(original))})
-        first = _crawl(server, tmp_path)
+        first = await _crawl(server, tmp_path)
         assert [(i["story_id"], i["truncated"]) for i in first.items] == [(original.story_id, True)]
 
         server.pages.update({"/listing": Page(f'<a href="{original.path}">a</a><a href="{copy.path}">b</a>'),
                              copy.path: Page(story_html(copy))})
-        second = _crawl(server, tmp_path)
+        second = await _crawl(server, tmp_path)
         assert [(i["story_id"], i["replaces"]) for i in second.items] == [(copy.story_id, original.story_id)]
         assert second.stats.get("newscrawl/dropped/near_duplicate") is None
 
         server.pages[original.path] = Page(story_html(original))  # the first id, complete at last
-        third = _crawl(server, tmp_path)
+        third = await _crawl(server, tmp_path)
     assert third.items == []  # a near-duplicate of the copy that replaced it
     rejects = data_lines(tmp_path / "data", "rejects")
     assert [(r["story_id"], r["reason"], r["duplicate_of"]) for r in rejects] == [
@@ -157,11 +162,12 @@ def test_a_lost_store_is_rebuilt_with_the_truncated_mark_and_its_replacement(ope
     assert truncated_key("s1") not in stores.index and "s2" in stores.index
 
 
-def test_feed_lines_say_truncated_and_replaces_for_every_story(tmp_path):
+@pytest_twisted.ensureDeferred
+async def test_feed_lines_say_truncated_and_replaces_for_every_story(tmp_path):
     s = story(606, "plain")
     with LoopbackSite() as server:
         server.pages.update({"/listing": Page(f'<a href="{s.path}">a</a>'), s.path: Page(story_html(s))})
-        result = _crawl(server, tmp_path)
+        result = await _crawl(server, tmp_path)
     line = json.loads(Path(next((tmp_path / "data" / "feeds" / "menafn").glob("*.jsonl"))).read_text().splitlines()[0])
     assert (line["truncated"], line["replaces"]) == (False, None)
     assert result.ids == [s.story_id]
