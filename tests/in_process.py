@@ -73,6 +73,8 @@ async def _crawl(start_urls: list[str], data: Path, spider: str, settings: dict)
     records = _Records()
     root = logging.getLogger()
     root.addHandler(records)
+    level = root.level
+    root.setLevel(logging.INFO)  # what a crawl logs at its LOG_LEVEL, INFO, as the subprocess crawls
     try:
         spidercls = SpiderLoader.from_settings(project_settings()).load(spider)
         crawler = newscrawl_crawler(spidercls, **{**FAST, **settings})
@@ -80,6 +82,7 @@ async def _crawl(start_urls: list[str], data: Path, spider: str, settings: dict)
         await crawler.crawl_async(**kwargs)
     finally:
         root.removeHandler(records)
+        root.setLevel(level)
         if previous is None:
             os.environ.pop("NEWSCRAWL_DATA_DIR", None)
         else:

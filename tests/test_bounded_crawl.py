@@ -16,10 +16,12 @@ import threading
 import time
 
 import pytest
+import pytest_twisted
 
 from newscrawl.demo_site.server import LoopbackSite, Page, redirect
 from newscrawl.demo_site.templates import story_html
 from tests.fixtures.hostile.pages import story
+from tests.in_process import crawl
 from tests.site_server import data_lines, finish, run_crawl, start_crawl
 
 
@@ -84,8 +86,8 @@ def test_a_story_too_costly_to_read_is_dropped_at_its_budget_while_the_crawl_fet
     assert result.returncode == 0 and result.stats.get("newscrawl/stories/skipped_handled") == 2
 
 
-@pytest.fixture(scope="module")
-def bounds_crawl(tmp_path_factory):
+@pytest_twisted.async_fixture(scope="module")
+async def bounds_crawl(tmp_path_factory):
     big = story(511, "too_large")
     long_story = story(512, "past_the_paragraph_cap", [
         f"Paragraph {i} of the long story says the ministry reviewed plan number {i}." for i in range(6000)])
@@ -109,9 +111,9 @@ def bounds_crawl(tmp_path_factory):
             **{s.path: Page(story_html(s)) for s in linked},
         })
         workdir = tmp_path_factory.mktemp("bounds")
-        result = run_crawl([server.url("/listing"), server.url("/crowded"), server.url("/moved")], workdir,
-                           "NEWSCRAWL_LISTING_MAX_LINKS=12", "NEWSCRAWL_TRUSTED_HOSTS=localhost",
-                           "NEWSCRAWL_CLEANING_WORKERS=1", "NEWSCRAWL_HEALTH_MIN_PAGES=1000")
+        result = await crawl([server.url("/listing"), server.url("/crowded"), server.url("/moved")], workdir,
+                             NEWSCRAWL_LISTING_MAX_LINKS=12, NEWSCRAWL_TRUSTED_HOSTS="localhost",
+                             NEWSCRAWL_CLEANING_WORKERS=1, NEWSCRAWL_HEALTH_MIN_PAGES=1000)
         hits = [(h.headers.get("Host", ""), h.path) for h in server.hits]
     return result, hits, dict(big=big, long_story=long_story, linked=linked, ordinary=ordinary, offsite=offsite,
                               crowded=crowded)
@@ -119,7 +121,7 @@ def bounds_crawl(tmp_path_factory):
 
 def test_a_story_page_over_the_size_cap_is_not_downloaded(bounds_crawl):
     result, _, s = bounds_crawl
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.failure is None, result.log[-3000:]
     assert s["big"].story_id not in result.ids and s["ordinary"].story_id in result.ids
     assert result.stats.get("newscrawl/stories/too_large") == 1
     assert result.stats.get("menafn/story_failed/DownloadCancelledError") == 1
@@ -133,7 +135,7 @@ def test_a_story_past_the_paragraph_cap_is_exported_cut_there_counted_and_logged
     assert "plan number 5000." not in item["body"] and "plan number 5999." not in item["body"]
     assert result.stats.get("newscrawl/capped/paragraphs") == 1
     assert result.stats.get("newscrawl/stripped/capped_paragraphs") >= 1000
-    assert f"story {item['url']} cut at the caps" in result.stderr
+    assert f"story {item['url']} cut at the caps" in result.log
 
 
 def test_a_story_page_past_the_element_cap_is_read_up_to_it_counted_and_logged(bounds_crawl):
@@ -141,7 +143,7 @@ def test_a_story_page_past_the_element_cap_is_read_up_to_it_counted_and_logged(b
     item = next(i for i in result.items if i["story_id"] == s["crowded"].story_id)
     assert s["crowded"].paragraphs[-1] in item["body"] and item["truncated"] is False
     assert result.stats.get("newscrawl/capped/elements") == 1
-    assert "cut at the caps (NEWSCRAWL_STORY_MAX_ELEMENTS)" in result.stderr
+    assert "cut at the caps (NEWSCRAWL_STORY_MAX_ELEMENTS)" in result.log
 
 
 def test_a_listing_past_the_link_cap_is_read_to_the_cap_counted(bounds_crawl):
@@ -165,7 +167,8 @@ def _sitemap_index(children: list[str]) -> str:
             f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>')
 
 
-def test_nested_sitemap_indexes_fetch_at_most_the_cap_per_entry_point(tmp_path):
+@pytest_twisted.ensureDeferred
+async def test_nested_sitemap_indexes_fetch_at_most_the_cap_per_entry_point(tmp_path):
     depth, cap = 7, 6  # 2**7 - 1 indexes below the root; before: 2**(cap - 1) = 32 fetched
     pages = {}
     for level in range(depth):
@@ -174,7 +177,7 @@ def test_nested_sitemap_indexes_fetch_at_most_the_cap_per_entry_point(tmp_path):
             children = [f"/sitemaps/{level + 1}-{2 * n + k}.xml" for k in (0, 1)]
             pages[name] = Page(_sitemap_index(children), content_type="application/xml")
     with LoopbackSite(pages) as server:
-        result = run_crawl([server.url("/sitemaps/0-0.xml")], tmp_path, f"WIRE_MAX_LISTING_PAGES={cap}", spider="wire")
+        result = await crawl([server.url("/sitemaps/0-0.xml")], tmp_path, spider="wire", WIRE_MAX_LISTING_PAGES=cap)
         fetched = [h.path for h in server.hits if h.path.startswith("/sitemaps/")]
     assert len(fetched) == cap, fetched
     assert result.stats.get("newscrawl/listings/sitemaps") == cap
