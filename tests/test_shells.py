@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newscrawl.cleaning.document import Document, split_paragraphs
 from newscrawl.sites import cleaning_rules
@@ -179,3 +181,54 @@ def test_leaked_menafn_lines_never_cost_a_story_in_an_unspaced_script():
     doc = Document.from_text("\n".join(["403", "Sorry!!", "Error! We're sorry, but the page you were looking for doesn't exist.", story]))
     assert shell_check(doc) is None
     assert doc.paragraphs == [story]
+
+
+# -- the lowercase fast path finds what IGNORECASE finds ----------------------------------------
+_PHRASE_RULES = [r for r in (lambda c: c.shell_phrases + c.blocked_phrases + c.shell_hints + c.blocked_hints)(
+    cleaning_rules().for_source("generic")) if r.folded is not None]
+
+
+def _phrase_text(rule) -> str:
+    """A text the phrase matches: its lowercase regex with the gaps filled in."""
+    import re
+
+    source = re.sub(r"\[\^\\w\\s\]\{0,\d+\}", "'", rule.folded.pattern)
+    source = re.sub(r"\[\\s\\S\]\{0,\d+\}\?", " ", source).replace("\\s*", " ")
+    return re.sub(r"\\(.)", r"\1", source)
+
+
+_TWISTS = {"s": "ſ", "i": "ı", "k": "\u212a", "a": "A"}  # lookalikes for IGNORECASE; a plain capital
+
+
+@st.composite
+def _twisted_phrase(draw) -> str:
+    """A phrase's text, some letters recased or swapped for the characters where lowercase and IGNORECASE
+    part ways (long s, dotless i, Kelvin sign)."""
+    text = _phrase_text(draw(st.sampled_from(_PHRASE_RULES)))
+    out = []
+    for ch in text:
+        how = draw(st.sampled_from(["keep", "keep", "keep", "upper", "twist"]))
+        out.append(ch.upper() if how == "upper" else _TWISTS.get(ch, ch) if how == "twist" else ch)
+    return "".join(out)
+
+
+# phrases (recased, twisted), spaces and punctuation, and other characters where lowercase and
+# IGNORECASE part ways: dotted capital I, capital and final sigma, sharp s, micro sign
+_PIECES = st.one_of(
+    _twisted_phrase(),
+    st.sampled_from([" ", "  ", "\n", "'", "\u2019", ".", "!", "ſ", "ı", "\u0130", "\u03a3", "\u03c2", "\u212a",
+                     "ß", "\u00b5", "Straße", "ERROR", "not found"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=40))
+def test_a_phrase_found_in_lowercased_text_is_what_ignorecase_finds(pieces):
+    from newscrawl.cleaning.rules import folds_simply
+
+    rules = cleaning_rules().for_source("generic")
+    text = "".join(pieces)
+    lowered = text.lower()
+    simple = folds_simply(text, lowered, rules.fold_traps)
+    for rule in _PHRASE_RULES:
+        assert list(rule.spans(text, lowered, simple)) == [m.span() for m in rule.regex.finditer(text)], rule.folded

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from newscrawl.cleaning.document import Document, Rejection
-from newscrawl.cleaning.rules import DEFAULT_RULES, CompiledRules, Rules
+from newscrawl.cleaning.rules import DEFAULT_RULES, CompiledRules, Rules, folds_simply
 from newscrawl.cleaning.strip import FLS_OPENERS, repair, story_paragraphs
 from newscrawl.cleaning.text import match_key, word_tokens
 
@@ -251,11 +251,16 @@ class ShellFilter:
             at += len(p) + 1
         groups = (((rules.blocked_hints, ev.blocked), (rules.shell_hints, ev.error)) if hints else
                   ((rules.blocked_phrases, ev.blocked), (rules.shell_phrases, ev.error)))
+        folded: dict[int, tuple[str, bool]] = {}  # a paragraph's lower case, and whether it folds simply
         for group, sink in groups:
             for rule in group:
                 for i in rule.lines_with_anchor(lowered, starts):
-                    for m in rule.regex.finditer(paras[i]):
-                        sink.append(f"{'hint' if hints else 'phrase'}: {' '.join(m.group(0).split())}")
+                    p = paras[i]
+                    if i not in folded:
+                        low = p.lower()
+                        folded[i] = low, folds_simply(p, low, rules.fold_traps)
+                    for start, end in rule.spans(p, *folded[i]):
+                        sink.append(f"{'hint' if hints else 'phrase'}: {' '.join(p[start:end].split())}")
 
     def _story_chars(self, paras: list[str], rules: CompiledRules) -> int:
         """Length of distinct prose paragraphs that are neither boilerplate nor error text."""
@@ -266,7 +271,9 @@ class ShellFilter:
             if n < self.prose_min_chars or (n < self.prose_long_chars and not p.endswith(_PROSE_END)):
                 continue
             lowered = p.lower()
-            if any(next(rule.finditer(p, lowered), None) for rule in rules.blocked_phrases + rules.shell_phrases):
+            simple = folds_simply(p, lowered, rules.fold_traps)
+            if any(rule.wanted(lowered) and next(rule.spans(p, lowered, simple), None)
+                   for rule in rules.blocked_phrases + rules.shell_phrases):
                 continue
             key = match_key(p)
             if key not in seen:
