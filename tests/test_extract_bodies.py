@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 from parsel import Selector
 
@@ -102,6 +104,54 @@ def test_trailing_teaser_lists_and_leading_menus_go():
     # a "Most read" label in the middle of the story, followed by story sentences, is not a teaser list
     middle = STORY[:2] + ["Most read in world news", "Authorities set up a quarantine.", "Tourists were stranded."]
     assert trim_teasers(middle) == middle
+
+
+def _teaser_cut_as_specified(paragraphs: list[str]) -> int | None:
+    """Where a trailing teaser list starts, read straight from its definition (quadratic): the last
+    navigation label of six words or fewer followed only by lines of at most TEASER_WORDS words, at
+    most a third of them ending like a sentence."""
+    from newscrawl.cleaning.text import word_tokens
+    from newscrawl.extraction.generic import _SENTENCE_END_RE, TEASER_WORDS
+    from newscrawl.extraction.links import NAVIGATION_LABEL_RE
+
+    for i in range(len(paragraphs) - 1, 0, -1):
+        after = paragraphs[i + 1:]
+        if (NAVIGATION_LABEL_RE.match(paragraphs[i]) and len(word_tokens(paragraphs[i])) <= 6 and after
+                and all(len(word_tokens(line)) <= TEASER_WORDS for line in after)
+                and sum(bool(_SENTENCE_END_RE.search(line)) for line in after) * 3 <= len(after)):
+            return i
+    return None
+
+
+_LINES = st.sampled_from(["More stories", "Read more", "Related", "Bridge closure extended into spring",
+                          "Tourists were stranded.", "The council said the works would go ahead after a review "
+                          "of the costs, which had risen by a third since the plan was first put forward in May "
+                          "of last year by the city's transport office.", STORY[0], STORY[1]])
+
+
+@given(st.lists(_LINES, max_size=14))
+def test_the_teaser_list_is_cut_where_its_definition_says_in_one_pass(paragraphs):
+    from newscrawl.extraction.generic import MENU_RUN, _is_menu_item
+
+    cut = _teaser_cut_as_specified(paragraphs)
+    kept = paragraphs[:cut] if cut is not None else paragraphs
+    trimmed = trim_teasers(paragraphs)
+    head = len(kept) - len(trimmed)  # a leading menu, also dropped
+    assert head >= 0 and kept[head:] == trimmed
+    assert head == 0 or (head >= MENU_RUN and all(map(_is_menu_item, kept[:head])))
+
+
+def test_a_page_of_many_labels_is_trimmed_reading_each_line_once(monkeypatch):
+    # Labels alternating with short lines (an adversarial 1 MB page): the check of each label used to read
+    # every line after it, 25 million reads for 5,000 lines (45 s). Counted, not timed.
+    import newscrawl.extraction.generic as generic
+
+    reads = []
+    monkeypatch.setattr(generic, "word_tokens", lambda text: reads.append(text) or text.split())
+    lines = ["Photo", "Buy now at the store today.", "Read more about it on the company's website.",
+             "Advertisement"] * 2_000
+    assert trim_teasers(lines) == lines  # half of the lines after each label are sentences: no teaser list
+    assert len(reads) <= 2 * len(lines)
 
 
 def test_the_headline_with_its_kicker_byline_and_date_lines_is_dropped():

@@ -145,19 +145,20 @@ def _is_menu_item(paragraph: str) -> bool:
     return len(word_tokens(paragraph)) <= MENU_ITEM_WORDS and not _SENTENCE_END_RE.search(paragraph)
 
 
-def _teaser_list(lines: list[str]) -> bool:
-    """Headlines of other stories: short lines, most not ending like a sentence."""
-    sentences = sum(bool(_SENTENCE_END_RE.search(line)) for line in lines)
-    return bool(lines) and all(len(word_tokens(line)) <= TEASER_WORDS for line in lines) and sentences * 3 <= len(lines)
-
-
 def trim_teasers(paragraphs: list[str]) -> list[str]:
-    """Drop a trailing "More stories" list (a label, then headlines) and a leading menu (a run of label lines)."""
+    """Drop a trailing "More stories" list (a label, then headlines: short lines, most not ending like a
+    sentence) and a leading menu (a run of label lines). One pass from the end, so that a page of many
+    labels costs its length, not its length squared."""
+    sentences = 0  # lines after i ending like a sentence
     for i in range(len(paragraphs) - 1, 0, -1):
-        if NAVIGATION_LABEL_RE.match(paragraphs[i]) and len(word_tokens(paragraphs[i])) <= 6 \
-                and _teaser_list(paragraphs[i + 1:]):
+        after = len(paragraphs) - 1 - i
+        if after and NAVIGATION_LABEL_RE.match(paragraphs[i]) and len(word_tokens(paragraphs[i])) <= 6 \
+                and sentences * 3 <= after:
             paragraphs = paragraphs[:i]
             break
+        if len(word_tokens(paragraphs[i])) > TEASER_WORDS:
+            break  # no teaser list reaches past a long line: every label before it is followed by one
+        sentences += bool(_SENTENCE_END_RE.search(paragraphs[i]))
     start = 0
     while start < len(paragraphs) and _is_menu_item(paragraphs[start]):
         start += 1
