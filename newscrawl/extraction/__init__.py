@@ -60,7 +60,7 @@ def extract_article(url: str, html: str | bytes | None, *, http_status: int | No
     noise = noise_elements(sel, noise_queries(extractor, layout))
     fields = layout.read(sel, noise) if layout else SiteFields()
     canonical = extractor.canonical_url(url or "")
-    found = page_fields(sel, meta, canonical, html, extractor.site_names, given=fields)
+    found = page_fields(sel, meta, canonical, html, extractor.site_names, given=fields, layout_known=layout is not None)
     title = found.title
     if fields.body:
         body, path = fields.body, EXTRACTION_SITE

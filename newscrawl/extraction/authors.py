@@ -255,8 +255,18 @@ def link_authors(sel: Selector, site: SiteNames) -> list[str]:
     return _unique(n for node in links for n in byline_names(node.xpath("string()").get(), site) if len(n.split()) > 1)
 
 
-def page_authors(sel: Selector, meta, site: SiteNames) -> tuple[list[str], str | None]:
-    """(the story's authors, the source that named them: json-ld, meta, markup, byline or link)."""
+def page_authors(sel: Selector, meta, site: SiteNames, markup: bool = True) -> tuple[list[str], str | None]:
+    """(the story's authors, the source that named them: json-ld, meta, markup, byline or link).
+
+    Without ``markup`` (a page a site's layout reads: it says where its bylines are), only the page's
+    metadata: the visible-byline, markup and link readings search the whole page for an unknown layout.
+    """
+    if not markup:
+        for source, names in (("json-ld", json_ld_authors(meta.article_ld or {}, meta.json_ld, site)),
+                              ("meta", meta_authors(meta.metas, site))):
+            if names:
+                return names, source
+        return [], None
     visible = visible_authors(sel, site)
     for source, names in (("json-ld", json_ld_authors(meta.article_ld or {}, meta.json_ld, site)),
                           ("meta", meta_authors(meta.metas, site)), ("markup", markup_authors(sel, site))):

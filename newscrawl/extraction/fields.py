@@ -32,19 +32,21 @@ class PageFields:
 
 
 def page_fields(sel: Selector, meta: PageMetadata, url: str | None, html: str | None,
-                extra_site_names: Iterable[str | None] = (), given=None) -> PageFields:
+                extra_site_names: Iterable[str | None] = (), given=None, layout_known: bool = False) -> PageFields:
     """Title, dates and authors of a parsed page, and the source of each.
 
     ``given`` holds what a site extractor's selectors found (its ``title``,
     ``published``, ``author``): those win, and are not looked for again.
+    ``layout_known``: a site's layout read the page, so its authors are its
+    selectors' or the metadata's, not the generic byline searches'.
     """
     title, published, author = (getattr(given, name, None) for name in ("title", "published", "author"))
     site = site_names(meta.metas, meta.json_ld, meta.article_ld, url, extra_site_names)
     title_source = "site" if title else None
     if not title:
         title, title_source = page_title(sel, meta, site)
-    dates = page_dates(meta, url, None if published else html)  # no htmldate pass for a date the site gave
-    authors, author_source = ([author], "site") if author else page_authors(sel, meta, site)
+    dates = page_dates(meta, url, html, published_known=bool(published))  # none of the page's searches for it
+    authors, author_source = ([author], "site") if author else page_authors(sel, meta, site, markup=not layout_known)
     found = {"title": title_source, "published": "site" if published else dates.published_source,
              "modified": dates.modified_source, "author": author_source}
     return PageFields(title=title, published=published or dates.published, modified=dates.modified, authors=authors,

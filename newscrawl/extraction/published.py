@@ -213,16 +213,21 @@ def choose(candidates: list[Candidate], day_in_url: date | None, now: datetime) 
     return _completed(best, [c for c in valid if c is not best])
 
 
-def page_dates(meta, url: str | None, html: str | None, now: datetime | None = None) -> PageDates:
-    """Publication and modification times of a page (``meta`` is its ``PageMetadata``)."""
+def page_dates(meta, url: str | None, html: str | None, now: datetime | None = None,
+               published_known: bool = False) -> PageDates:
+    """Publication and modification times of a page (``meta`` is its ``PageMetadata``); with
+    ``published_known`` (a site's selectors gave it) the modification time only."""
     now = now or datetime.now(timezone.utc).replace(tzinfo=None)
-    day_in_url = url_date(url)
-    candidates = list(meta.date_candidates)
-    if not any(plausible(c.when, now, day_in_url) for c in candidates):
-        candidates += _htmldate(html, url)
-    if day_in_url:
-        candidates.append(Candidate(StatedDate(datetime.combine(day_in_url, datetime.min.time()), None, False), "url"))
-    published = choose(candidates, day_in_url, now)
+    published = None
+    if not published_known:
+        day_in_url = url_date(url)
+        candidates = list(meta.date_candidates)
+        if not any(plausible(c.when, now, day_in_url) for c in candidates):
+            candidates += _htmldate(html, url)
+        if day_in_url:
+            candidates.append(Candidate(StatedDate(datetime.combine(day_in_url, datetime.min.time()), None, False),
+                                        "url"))
+        published = choose(candidates, day_in_url, now)
     modified = choose(modified_candidates(meta.article_ld, meta.metas), None, now)
     return PageDates(
         published=published.when.iso() if published else None,
