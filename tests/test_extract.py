@@ -50,6 +50,23 @@ def test_menafn_v1_fields(fixtures_dir):
     assert a.html == html
 
 
+def test_a_known_layout_reads_authors_and_dates_from_its_selectors_and_metadata_not_page_wide(fixtures_dir, monkeypatch):
+    # The byline and date searches for unknown layouts walk the whole page (a third of the time of a
+    # known-site page) and read the chrome: a layout says where its fields are.
+    import newscrawl.extraction.metadata as metadata
+
+    html = page(fixtures_dir, "menafn-v1.html").replace(
+        '<p id="ContentPlaceHolder1_author_section">Staff Reporter</p>',
+        '<div class="card"><span class="author">By Jane Promo</span></div>')
+    searched = []
+    monkeypatch.setattr(metadata, "published_candidates", lambda *a: searched.append(a) or [])
+    a = extract_by_host(STORY_URL, html)
+    assert a.extraction == EXTRACTION_SITE and a.published == "2026-03-02T14:05:30"
+    assert a.authors == [] and searched == []
+    other = extract_by_host("https://news.example.org/2026/03/02/port", html)
+    assert other.source == "generic" and "Jane Promo" in other.authors and len(searched) == 1
+
+
 def test_menafn_v1_body_is_the_container_as_it_is(fixtures_dir):
     a = extract_by_host(STORY_URL, page(fixtures_dir, "menafn-v1.html"))
     body = paragraphs(a)
