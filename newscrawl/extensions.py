@@ -15,6 +15,7 @@ import os
 import resource
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -119,7 +120,20 @@ class RunSummary:
             "failure": stats.get(FAILURE_KEY),
         }
 
-    def health_failure(self, summary: dict[str, Any], spider_name: str) -> str | None:
+    @staticmethod
+    def _other_site_hint(spider) -> str:
+        """For a site's spider pointed at hosts that are not the site's: the spider for any news site."""
+        site = getattr(spider, "site", None)
+        if site is None or not site.hosts:
+            return ""
+        others = sorted({h for h in (urlsplit(u).hostname or "" for u in getattr(spider, "start_urls", ()))
+                         if h and not site.serves(h)})
+        if not others:
+            return ""
+        return (f" ({', '.join(others)} is not {site.hosts[0]}: for any other news site, run the wire spider, "
+                f"scrapy crawl wire -a start_urls=URL)")
+
+    def health_failure(self, summary: dict[str, Any], spider_name: str, spider=None) -> str | None:
         """One line saying why the run looks broken, or None.
 
         A scheduled run that finds nothing new is healthy: only listings with no
@@ -131,7 +145,8 @@ class RunSummary:
         listings_ok = stats.get("newscrawl/listings/fetched", 0)
         links_found = stats.get("newscrawl/stories/discovered", 0)
         if listings_ok and not links_found:
-            return f"{spider_name}: {listings_ok} listing/feed pages were reachable but held no story links; the site layout has probably changed"
+            return (f"{spider_name}: {listings_ok} listing/feed pages were reachable but held no story links; the site "
+                    f"layout has probably changed{self._other_site_hint(spider)}")
         fetched = stats.get("newscrawl/stories/fetched", 0) - summary["dropped_by_reason"].get("near_duplicate", 0)
         if exported == 0 and fetched >= s.getint("NEWSCRAWL_HEALTH_MIN_EMPTY_FETCHES"):
             return f"{spider_name}: nothing exported although {fetched} new story pages were fetched (see the rejects file for why)"
@@ -145,12 +160,13 @@ class RunSummary:
         if exported >= s.getint("NEWSCRAWL_HEALTH_MIN_PAGES"):
             share = generic / exported
             if share > s.getfloat("NEWSCRAWL_HEALTH_MAX_GENERIC_SHARE"):
-                return f"{spider_name}: {generic} of {exported} bodies came from the generic fallback ({share:.0%}); the site layout has probably changed"
+                return (f"{spider_name}: {generic} of {exported} bodies came from the generic fallback ({share:.0%}); "
+                        f"the site layout has probably changed{self._other_site_hint(spider)}")
         return None
 
     def run_settled(self, ledger, spider, reason):
         if not self.stats.get_value(FAILURE_KEY):
-            failure = self.health_failure(self.summary(spider, reason), spider.name)
+            failure = self.health_failure(self.summary(spider, reason), spider.name, spider)
             if failure:
                 self.stats.set_value(FAILURE_KEY, failure)
         summary = self.summary(spider, reason)

@@ -59,6 +59,9 @@ async def test_most_bodies_from_the_generic_fallback_fail_the_run(tmp_path):
         result = await crawl([server.url("/listing")], tmp_path)
     assert sorted(result.ids) == sorted(s.story_id for s in stories)  # nothing lost...
     assert "generic fallback" in result.failure  # ...but the run is flagged
+    # and, its host not being menafn.com, says which spider reads any other news site
+    assert result.failure.endswith("(127.0.0.1 is not menafn.com: for any other news site, run the wire spider, "
+                                   "scrapy crawl wire -a start_urls=URL)")
     assert summary(tmp_path)["extraction_share"]["generic"] == 1.0
 
 
