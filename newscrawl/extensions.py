@@ -130,8 +130,8 @@ class RunSummary:
                          if h and not site.serves(h)})
         if not others:
             return ""
-        return (f" ({', '.join(others)} is not {site.hosts[0]}: for any other news site, run the wire spider, "
-                f"scrapy crawl wire -a start_urls=URL)")
+        return (f" ({', '.join(others)} is not {site.hosts[0]}: unless it is a copy of it, this is another site, "
+                f"and the wire spider reads any news site: scrapy crawl wire -a start_urls=URL)")
 
     def health_failure(self, summary: dict[str, Any], spider_name: str, spider=None) -> str | None:
         """One line saying why the run looks broken, or None.

@@ -60,8 +60,8 @@ async def test_most_bodies_from_the_generic_fallback_fail_the_run(tmp_path):
     assert sorted(result.ids) == sorted(s.story_id for s in stories)  # nothing lost...
     assert "generic fallback" in result.failure  # ...but the run is flagged
     # and, its host not being menafn.com, says which spider reads any other news site
-    assert result.failure.endswith("(127.0.0.1 is not menafn.com: for any other news site, run the wire spider, "
-                                   "scrapy crawl wire -a start_urls=URL)")
+    assert result.failure.endswith("(127.0.0.1 is not menafn.com: unless it is a copy of it, this is another site, "
+                                   "and the wire spider reads any news site: scrapy crawl wire -a start_urls=URL)")
     assert summary(tmp_path)["extraction_share"]["generic"] == 1.0
 
 

@@ -232,3 +232,15 @@ def test_a_phrase_found_in_lowercased_text_is_what_ignorecase_finds(pieces):
     simple = folds_simply(text, lowered, rules.fold_traps)
     for rule in _PHRASE_RULES:
         assert list(rule.spans(text, lowered, simple)) == [m.span() for m in rule.regex.finditer(text)], rule.folded
+
+
+def test_a_phrase_that_reads_as_a_regex_once_lowercased_is_matched_as_the_phrase():
+    # "RE: ..." is a phrase (patterns are regexes only when they start with a lowercase "re:")
+    from newscrawl.cleaning.rules import Rules, folds_simply
+
+    rules = Rules().merged({"shell_phrases": ["RE: Your order has shipped"]}).for_source(None)
+    [rule] = [r for r in rules.shell_phrases if "order" in r.regex.pattern]
+    for text in ("We confirm your order has shipped today.", "Re: your order has shipped"):
+        lowered = text.lower()
+        assert list(rule.spans(text, lowered, folds_simply(text, lowered, rules.fold_traps))) == [
+            m.span() for m in rule.regex.finditer(text)]

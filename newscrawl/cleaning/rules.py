@@ -328,20 +328,16 @@ def _required_words(pattern: str) -> tuple[str, ...]:
 
 
 def fold_traps(patterns: Iterable[str]) -> re.Pattern[str] | None:
-    """The characters a text may hold where IGNORECASE finds more than a lowercase match of these
-    patterns would: those Python's regexes equate with a pattern's letters beyond ``str.lower`` (long
-    s for ``s``, dotless i for ``i``: ``re._casefix``) and their capitals. None: there are none."""
+    """What a lowercased text may hold where IGNORECASE finds more than a lowercase match of these
+    patterns would: the characters Python's regexes equate with a pattern's letters beyond
+    ``str.lower`` (long s for ``s``, dotless i for ``i``: ``re._casefix``), as they are once lowercased
+    (a capital lowers to one of them). None: there are none."""
     chars = {ch for p in patterns for ch in p.lower()}
     try:
         from re._casefix import _EXTRA_CASES  # Python 3.11+
     except ImportError:  # pragma: no cover - another Python: every text takes the IGNORECASE path
         return re.compile(r"[\s\S]")
-    traps = set()
-    for c in chars:
-        for other in map(chr, _EXTRA_CASES.get(ord(c), ())):
-            traps.update(x for x in (other, other.upper()) if x.lower() != c)
-    if chars & {"\u03c3", "\u03c2"}:
-        traps.add("\u03a3")  # a capital sigma lowers to either, by its place in the word
+    traps = {low for c in chars for other in map(chr, _EXTRA_CASES.get(ord(c), ())) if (low := other.lower()) != c}
     return re.compile("[" + "".join(re.escape(c) for c in sorted(traps)) + "]") if traps else None
 
 
@@ -349,7 +345,7 @@ def folds_simply(text: str, lowered: str, traps: re.Pattern[str] | None) -> bool
     """Whether ``lowered`` (``text.lower()``) lines up with ``text`` character for character and holds
     none of ``traps`` (``fold_traps``): then a lowercase phrase matched in it case-sensitively finds
     exactly what IGNORECASE finds in ``text``."""
-    return len(lowered) == len(text) and (traps is None or not traps.search(text))
+    return len(lowered) == len(text) and (traps is None or not traps.search(lowered))
 
 
 @dataclass(frozen=True)
@@ -401,9 +397,10 @@ def _anchored(rule: str, patterns: list[str]) -> tuple[Anchored, ...]:
 
 def _folded(pattern: str) -> re.Pattern[str] | None:
     """A phrase's regex for lowercased text (case-sensitive); none for ``re:`` patterns."""
-    if pattern.startswith("re:") or _ANCHORED_RE.match(pattern) or len(pattern.lower()) != len(pattern):
-        return None
-    return re.compile(phrase_regex(pattern.lower()))
+    lowered = pattern.lower()
+    if len(lowered) != len(pattern) or any(p.startswith("re:") or _ANCHORED_RE.match(p) for p in (pattern, lowered)):
+        return None  # a regex, or a phrase that would read as one once lowercased ("RE: Your order")
+    return re.compile(phrase_regex(lowered))
 
 
 class CompiledRules:
