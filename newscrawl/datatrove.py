@@ -5,16 +5,19 @@ work as ``newscrawl clean`` on as many tasks as there are files::
 
     from datatrove.executor import LocalPipelineExecutor
     from datatrove.pipeline.writers import JsonlWriter
-    from newscrawl.datatrove import CleanStories, ExtractStories, NearDuplicates, StoryPages, reject_line, story_line
+    from newscrawl.datatrove import (CleanStories, Delivered, ExtractStories, NearDuplicates, StoryPages,
+                                     reject_line, story_line)
 
+    near = NearDuplicates(redis_url="redis://...", job="cc-news-2026",
+                          exclusion_writer=JsonlWriter("rejects/", "${rank}-dup.jsonl", adapter=reject_line))
     LocalPipelineExecutor(pipeline=[
         StoryPages("cc-news/", hosts=["menafn.com"]),  # datatrove's WarcReader, newscrawl's choice of pages
         ExtractStories(),                               # the site's selectors, else the generic path
         CleanStories(exclusion_writer=JsonlWriter("rejects/", adapter=reject_line)),
-        NearDuplicates(redis_url="redis://...", exclusion_writer=JsonlWriter("rejects/", "${rank}-dup.jsonl",
-                                                                             adapter=reject_line)),
+        near,
         JsonlWriter("stories/", adapter=story_line),
-    ], tasks=2, workers=2).run()
+        Delivered(near),                                # the stories are done once the writers closed their files
+    ], tasks=2, workers=2, logging_dir="logs/").run()
 
 Steps, and why each is where it is:
 
@@ -30,6 +33,8 @@ Steps, and why each is where it is:
 - ``NearDuplicates`` claims each story's key in the seen store and checks and extends the
   near-duplicate index of ``newscrawl.store`` (the crawl's: ``redis_url`` for Redis, which every
   task shares and updates atomically, or ``state_dir`` for a SQLite file), a batch at a time.
+- ``Delivered``, last, marks the task's claimed stories done once the writers before it have
+  closed their files (a task that dies leaves them claimed, for its rerun: ``job``).
 
 Rejected stories leave through each filter's ``exclusion_writer``; ``reject_line`` writes them as
 ``newscrawl clean`` writes its rejects (the record, ``reason``, ``detail``, ``duplicate_of``) and
@@ -38,6 +43,7 @@ Rejected stories leave through each filter's ``exclusion_writer``; ``reject_line
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from typing import Any, Iterable, Sequence
 
@@ -56,7 +62,9 @@ from newscrawl.cleaning.neardup import DEFAULT_SCHEME
 from newscrawl.delivery import new_run_id
 from newscrawl.steps import DEFAULT_STEPS, TEXT_STEPS, build_chain
 
-__all__ = ["CleanStories", "ExtractStories", "NearDuplicates", "StoryPages", "reject_line", "story_line"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["CleanStories", "Delivered", "ExtractStories", "NearDuplicates", "StoryPages", "reject_line", "story_line"]
 
 # Working data a story carries between newscrawl's steps inside one task; never written out.
 _DOC, _REF, _OUTCOME = "newscrawl_document", "newscrawl_page", "newscrawl_outcome"
@@ -170,30 +178,53 @@ class NearDuplicates(BaseFilter):
     canonical URL) another task or run holds already is a ``duplicate``; then the near-duplicate
     step decides against the shared index (one atomic check-and-insert per batch in Redis).
     ``namespace`` is the store's (a crawl's spider name shares that crawl's index).
+
+    A task's stories stay claimed (pending) until ``Delivered``, the pipeline's last step, sees
+    its writers' files closed; only then are they done. ``job`` names the backlog (the same each
+    time it is run): a task's claims are then its own (``datatrove-<job>-<rank>``), so a task
+    started again after a crash (datatrove's ``skip_completed``) takes back what it claimed and
+    writes it again, in files that replace the crashed attempt's.
     """
 
     name = "🫂 newscrawl: near-duplicates"
 
     def __init__(self, *, redis_url: str | None = None, state_dir: str | None = None, namespace: str = "clean",
-                 steps: Sequence[str | dict] = DEFAULT_STEPS[len(TEXT_STEPS):], exclusion_writer=None,
-                 batch_size: int = 64):
+                 job: str | None = None, steps: Sequence[str | dict] = DEFAULT_STEPS[len(TEXT_STEPS):],
+                 exclusion_writer=None, batch_size: int = 64, heartbeat_ttl: float = 600.0):
         super().__init__(exclusion_writer, batch_size=batch_size)
         if not redis_url and not state_dir:
             raise ValueError("NearDuplicates needs a store all tasks share: redis_url, or state_dir for SQLite")
         self.redis_url, self.state_dir, self.namespace, self.steps = redis_url, state_dir, namespace, list(steps)
+        self.job = job
+        self.heartbeat_ttl = heartbeat_ttl  # other runs of the store leave a task's claims alone while it beats
         self._stores = None
         self._chain: CleaningChain | None = None
-        self._run = None
+        self._run: str | None = None
+        self._claimed: list[str] = []  # this task's stories, done once Delivered sees the files closed
+        self.settled_by: str | None = None  # the Delivered step; without one, stories are done when this step ends
+
+    def _open_stores(self):
+        from newscrawl.store import open_stores  # in the task's process: stores do not travel
+
+        return open_stores(self.namespace, state_dir=self.state_dir, redis_url=self.redis_url, scheme=DEFAULT_SCHEME)
 
     def _open(self) -> CleaningChain:
-        if self._chain is None:  # in the task's process: stores do not travel
-            from newscrawl.store import open_stores
-
-            self._stores = open_stores(self.namespace, state_dir=self.state_dir, redis_url=self.redis_url,
-                                       scheme=DEFAULT_SCHEME)
+        if self._chain is None:
+            self._stores = self._open_stores()
             self._chain = build_chain(self.steps, index=self._stores.index)
-            self._run = f"datatrove-{new_run_id()}"
         return self._chain
+
+    def settle(self) -> None:
+        """Every story this task claimed is delivered: its writers closed their files (``Delivered``)."""
+        if self._run is None:
+            return
+        stores = self._open_stores()
+        try:
+            stores.seen.mark_done(self._claimed)
+            stores.end(self._run)
+        finally:
+            stores.close()
+        self._claimed, self._run = [], None
 
     def filter(self, doc: DatatroveDocument) -> bool | tuple[bool, str]:
         return self.filter_batch([doc])[0]
@@ -210,13 +241,14 @@ class NearDuplicates(BaseFilter):
             doc.metadata[_OUTCOME] = outcome
             outcomes.append(outcome)
         keys = [page_key(doc.metadata[_REF]) for doc in batch]
-        claimed = self._stores.seen.claim(keys, self._run)
+        self._stores.beat(self._run, self.heartbeat_ttl)
+        claimed = self._stores.seen.claim(keys, self._run, resume=self.job is not None)
         for outcome, key, ok in zip(outcomes, keys, claimed):
             if not ok:
                 outcome.results.append(StepResult("ledger", Counter(), Rejection(
                     "duplicate", detail="a record with this id, URL or text was handled already", duplicate_of=key)))
         chain.decide(outcomes)
-        self._stores.seen.mark_done([k for k, ok in zip(keys, claimed) if ok])
+        self._claimed += [k for k, ok in zip(keys, claimed) if ok]
         results: list[bool | tuple[bool, str]] = []
         for doc, outcome in zip(batch, outcomes):
             if outcome.rejection is not None:
@@ -227,12 +259,36 @@ class NearDuplicates(BaseFilter):
         return results
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        self._run = f"datatrove-{self.job}-{rank}" if self.job is not None else f"datatrove-{new_run_id()}"
+        self._claimed = []
         try:
             yield from super().run(data, rank, world_size)
         finally:
             if self._stores is not None:
                 self._stores.close()
                 self._stores, self._chain = None, None
+        if self.settled_by is None:  # no Delivered step: done as this step ends, before the writers close
+            logger.warning("NearDuplicates without a Delivered step after the writers: a task that dies between "
+                           "the two loses what it marked done")
+            self.settle()
+
+
+class Delivered(PipelineStep):
+    """The last step: once every document went through the writers before it (which then close
+    their files), the stories ``near_duplicates`` claimed in this task are done. A task that dies
+    before leaves them claimed: with a ``job``, its rerun takes them back."""
+
+    name = "📬 newscrawl: delivered"
+
+    def __init__(self, near_duplicates: NearDuplicates):
+        super().__init__()
+        self.near_duplicates = near_duplicates
+        near_duplicates.settled_by = self.name
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        for document in data or ():
+            yield document
+        self.near_duplicates.settle()
 
 
 def _mark(doc: DatatroveDocument, rejection: Rejection) -> None:

@@ -140,6 +140,18 @@ def test_a_claim_is_taken_once_in_order_and_a_done_story_only_by_a_refresh(store
     assert seen.pending()["run-c"] == ["written"] and seen.counts() == {"pending": 4, "done": 0}
 
 
+def test_a_run_resumed_under_its_own_id_takes_back_only_its_own_pending_stories(stores):
+    # a datatrove task started again after a crash: what it claimed and never delivered is its own again
+    _, seen = stores
+    seen.mark_done(["written"])
+    assert seen.claim(["mine", "theirs"], "task-0") == [True, True]
+    assert seen.claim(["theirs"], "task-0") == [False]  # without resume, a repeat
+    seen.claim(["other"], "task-1")
+    assert seen.claim(["mine", "other", "written", "new"], "task-0", resume=True) == [True, False, False, True]
+    assert seen.claim(["written", "mine"], "task-0", redeliver=True, resume=True) == [True, True]
+    assert seen.pending() == {"task-0": ["mine", "new", "theirs", "written"], "task-1": ["other"]}
+
+
 def test_seen_store_moves_stories_from_pending_to_done_or_forgotten(stores):
     _, seen = stores
     assert not seen.is_handled("s1")

@@ -228,11 +228,12 @@ class SeenStore(abc.ABC):
     def is_handled(self, key: str) -> bool: ...
 
     @abc.abstractmethod
-    def claim(self, keys: Sequence[str], run: str, redeliver: bool = False) -> list[bool]:
+    def claim(self, keys: Sequence[str], run: str, redeliver: bool = False, resume: bool = False) -> list[bool]:
         """Mark each key pending for ``run``, in order; True where this call claimed it.
 
-        False for a key already pending (for any run, this one included: a repeat) or done
-        (unless ``redeliver``: a refresh delivers handled stories again).
+        False for a key already pending (for any run, this one included: a repeat, unless
+        ``resume``: a run started again under its own id takes back what it left pending) or
+        done (unless ``redeliver``: a refresh delivers handled stories again).
         """
 
     @abc.abstractmethod

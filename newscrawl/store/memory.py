@@ -144,10 +144,13 @@ class MemorySeenStore(SeenStore):
     def is_handled(self, key: str) -> bool:
         return key in self._done or key in self._pending
 
-    def claim(self, keys: Sequence[str], run: str, redeliver: bool = False) -> list[bool]:
+    def claim(self, keys: Sequence[str], run: str, redeliver: bool = False, resume: bool = False) -> list[bool]:
         claimed = []
         for key in keys:
-            ok = key not in self._pending and (redeliver or key not in self._done)
+            if key in self._pending:
+                ok = resume and self._pending[key] == run
+            else:
+                ok = redeliver or key not in self._done
             if ok:
                 self._done.pop(key, None)
                 self._pending[key] = run

@@ -92,15 +92,18 @@ end
 return 1
 """
 
-# KEYS: params, pending, done. ARGV: store id, run, redeliver ('1'/'0'), keys...
+# KEYS: params, pending, done. ARGV: store id, run, flags ('d': a done key is claimed again, a refresh;
+# 'r': a key pending for this very run is claimed again, a run resumed), keys...
 # One 1/0 per key: claimed for the run, or already pending / done.
 _CLAIM_LUA = _SAME_STORE + """
 local out = {}
 for i = 4, #ARGV do
   local key, ok = ARGV[i], 0
-  if redis.call('HEXISTS', KEYS[2], key) == 0 then
+  local holder = redis.call('HGET', KEYS[2], key)
+  if not holder then
     if redis.call('HEXISTS', KEYS[3], key) == 0 then ok = 1
-    elseif ARGV[3] == '1' then redis.call('HDEL', KEYS[3], key); ok = 1 end
+    elseif string.find(ARGV[3], 'd', 1, true) then redis.call('HDEL', KEYS[3], key); ok = 1 end
+  elseif holder == ARGV[2] and string.find(ARGV[3], 'r', 1, true) then ok = 1
   end
   if ok == 1 then redis.call('HSET', KEYS[2], key, ARGV[2]) end
   out[#out + 1] = ok
@@ -288,11 +291,12 @@ class RedisSeenStore(SeenStore):
         pipe.hexists(self.ns.done, key).hexists(self.ns.pending, key)
         return any(self.ns.call(pipe.execute))
 
-    def claim(self, keys: Sequence[str], run: str, redeliver: bool = False) -> list[bool]:
+    def claim(self, keys: Sequence[str], run: str, redeliver: bool = False, resume: bool = False) -> list[bool]:
         keys = [_check_key(k) for k in keys]
         if not keys:
             return []
-        found = self.ns.script(self._claim, [self.ns.pending, self.ns.done], [run, "1" if redeliver else "0", *keys])
+        flags = ("d" if redeliver else "") + ("r" if resume else "") or "-"
+        found = self.ns.script(self._claim, [self.ns.pending, self.ns.done], [run, flags, *keys])
         return [bool(x) for x in found]
 
     def mark_done(self, keys: Iterable[str]) -> None:

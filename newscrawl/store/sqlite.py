@@ -366,12 +366,14 @@ class SQLiteSeenStore(SeenStore):
         with self.db.reading() as conn:
             return conn.execute("SELECT 1 FROM seen WHERE key = ?", (key,)).fetchone() is not None
 
-    def claim(self, keys: Sequence[str], run: str, redeliver: bool = False) -> list[bool]:
+    def claim(self, keys: Sequence[str], run: str, redeliver: bool = False, resume: bool = False) -> list[bool]:
         if not keys:
             return []
         now = utc_now_iso()
-        on_conflict = ("DO UPDATE SET done = 0, at = excluded.at, run = excluded.run WHERE seen.done = 1"
-                       if redeliver else "DO NOTHING")
+        again = [c for c, wanted in (("seen.done = 1", redeliver), ("(seen.done = 0 AND seen.run = excluded.run)", resume))
+                 if wanted]
+        on_conflict = (f"DO UPDATE SET done = 0, at = excluded.at, run = excluded.run WHERE {' OR '.join(again)}"
+                       if again else "DO NOTHING")
         sql = f"INSERT INTO seen(key, done, at, run) VALUES (?, 0, ?, ?) ON CONFLICT(key) {on_conflict}"
         with self.db.transaction() as conn:
             return [conn.execute(sql, (key, now, run)).rowcount == 1 for key in keys]
