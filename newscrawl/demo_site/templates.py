@@ -1,6 +1,6 @@
 """MENAFN-like pages from story data: story pages, listings, an RSS feed, robots.txt.
 
-Pages follow /work/shared/design/menafn.md (ASP.NET ids, hidden error block,
+Pages follow ../shared/design/menafn.md (ASP.NET ids, hidden error block,
 legal disclaimer, right column) so the real extractor and cleaning chain meet
 what they meet on the site. A story's ``kind`` says how its URL misbehaves
 (``gone404``, ``gone410``, ``challenge403``, ``soft404``, ``flaky503``,
