@@ -201,7 +201,7 @@ class NearDuplicates(BaseFilter):
         self._chain: CleaningChain | None = None
         self._run: str | None = None
         self._claimed: list[str] = []  # this task's stories, done once Delivered sees the files closed
-        self.settled_by: str | None = None  # the Delivered step; without one, stories are done when this step ends
+        self.delivered_later = False  # a Delivered step follows; without one, stories are done when this step ends
 
     def _open_stores(self):
         from newscrawl.store import open_stores  # in the task's process: stores do not travel
@@ -267,7 +267,7 @@ class NearDuplicates(BaseFilter):
             if self._stores is not None:
                 self._stores.close()
                 self._stores, self._chain = None, None
-        if self.settled_by is None:  # no Delivered step: done as this step ends, before the writers close
+        if not self.delivered_later:  # no Delivered step: done as this step ends, before the writers close
             logger.warning("NearDuplicates without a Delivered step after the writers: a task that dies between "
                            "the two loses what it marked done")
             self.settle()
@@ -283,7 +283,7 @@ class Delivered(PipelineStep):
     def __init__(self, near_duplicates: NearDuplicates):
         super().__init__()
         self.near_duplicates = near_duplicates
-        near_duplicates.settled_by = self.name
+        near_duplicates.delivered_later = True
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         for document in data or ():

@@ -275,15 +275,18 @@ def iter_paths(inputs: list[str], on_problem: ProblemSink) -> Iterator[Path]:
             on_problem(Problem(item, None, "no such file or directory"))
 
 
-def total_bytes(inputs: list[str]) -> int:
-    """The size of every regular file among the inputs (what progress counts to)."""
-    total = 0
+def _sizes(inputs: list[str]) -> Iterator[tuple[Path, int | None]]:
+    """Each input file and its size on disk; None for what is not a regular file (a pipe, a device)."""
     for path in iter_paths(inputs, lambda problem: None):
         try:
-            total += path.stat().st_size if path.is_file() else 0
+            yield path, path.stat().st_size if path.is_file() else None
         except OSError:
-            pass
-    return total
+            yield path, 0  # reported when it is read
+
+
+def total_bytes(inputs: list[str]) -> int:
+    """The size of every regular file among the inputs (what progress counts to)."""
+    return sum(size or 0 for _, size in _sizes(inputs))
 
 
 # gzip and zstd shrink HTML and JSONL about four times: what there is to clean, not what is on disk.
@@ -293,13 +296,9 @@ COMPRESSION_RATIO = 4
 def content_bytes(inputs: list[str]) -> int | None:
     """About how many bytes the inputs hold once decompressed; None when unknown (a pipe, a device)."""
     total = 0
-    for path in iter_paths(inputs, lambda problem: None):
-        try:
-            if not path.is_file():
-                return None
-            size = path.stat().st_size
-        except OSError:
-            continue  # reported when it is read
+    for path, size in _sizes(inputs):
+        if size is None:
+            return None
         total += size * COMPRESSION_RATIO if path.suffix.lower() in (".gz", ".zst") else size
     return total
 

@@ -373,9 +373,6 @@ class Anchored:
         """Whether a match may be in ``lowered`` (a lowercased part of a text): its words are all there."""
         return all(w in lowered for w in self.required)
 
-    def finditer(self, text: str, lowered: str):
-        return self.regex.finditer(text) if self.wanted(lowered) else iter(())
-
     def lines_with_anchor(self, lowered_lines: str, starts: list[int]) -> list[int]:
         """Indices of the lines (joined by newlines, lowercased; ``starts``: offsets) holding an anchor."""
         if self.anchor is None:
@@ -421,9 +418,10 @@ class CompiledRules:
         self.blocked_phrases = _anchored("blocked_phrases", all_of("blocked_phrases"))
         self.shell_hints = _anchored("shell_hints", all_of("shell_hints"))
         self.blocked_hints = _anchored("blocked_hints", all_of("blocked_hints"))
-        # where a phrase's lowercase regex over lowercased text would differ (Anchored.spans)
+        # where a phrase's lowercase regex over lowercased text would differ (Anchored.spans); the
+        # regexes' letters count too, which only ever adds traps (a trapped text takes the exact path)
         self.fold_traps = fold_traps(p for f in ("shell_phrases", "blocked_phrases", "shell_hints", "blocked_hints")
-                                     for p in all_of(f) if _folded(p) is not None)
+                                     for p in all_of(f))
         self.blocked_markup = tuple(dict.fromkeys(all_of("blocked_markup")))
         self.label_lines = _union(all_of("label_lines"), "label_lines")
         # Kept apart (not one union) because each carries the same named groups.

@@ -261,15 +261,12 @@ def page_authors(sel: Selector, meta, site: SiteNames, markup: bool = True) -> t
     Without ``markup`` (a page a site's layout reads: it says where its bylines are), only the page's
     metadata: the visible-byline, markup and link readings search the whole page for an unknown layout.
     """
+    metadata = (("json-ld", json_ld_authors(meta.article_ld or {}, meta.json_ld, site)),
+                ("meta", meta_authors(meta.metas, site)))
     if not markup:
-        for source, names in (("json-ld", json_ld_authors(meta.article_ld or {}, meta.json_ld, site)),
-                              ("meta", meta_authors(meta.metas, site))):
-            if names:
-                return names, source
-        return [], None
+        return next(((names, source) for source, names in metadata if names), ([], None))
     visible = visible_authors(sel, site)
-    for source, names in (("json-ld", json_ld_authors(meta.article_ld or {}, meta.json_ld, site)),
-                          ("meta", meta_authors(meta.metas, site)), ("markup", markup_authors(sel, site))):
+    for source, names in (*metadata, ("markup", markup_authors(sel, site))):
         if names:
             keys = {match_key(n) for n in names}
             if len(visible) > len(names) and keys <= {match_key(n) for n in visible}:
